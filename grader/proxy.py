@@ -1,0 +1,273 @@
+"""Grading-process side of the sandbox: the ``student`` fixture and the handles it returns.
+
+``student.fn(*args)`` sends a copy of the arguments to the child, calls the student's
+function there and returns a decoded copy of the result. Values that cannot cross come
+back as :class:`Handle` objects; calling methods on a handle runs them in the child.
+"""
+from __future__ import annotations
+
+import inspect
+import textwrap
+import weakref
+
+from grader.errors import SandboxCrash, SandboxError
+from grader.protocol import Decoder, Encoder, ref
+from grader.sandbox.launcher import Sandbox, error_from_reply
+
+DEFAULT_CALL_TIMEOUT_S = 10.0
+
+
+class Session:
+    """Owns the sandbox of one submission: lazy start, restart after a failure, call log."""
+
+    def __init__(self, sandbox: Sandbox, default_module: str, call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
+                 import_timeout_s: float = 60.0):
+        self.sandbox = sandbox
+        self.default_module = default_module
+        self.default_timeout = call_timeout_s
+        self.timeout = call_timeout_s
+        self.import_timeout = import_timeout_s
+        self.calls: list[str] = []  # names of the student functions exercised (per test)
+        self._pending_release: list[int] = []
+        self._imported: set[str] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def ensure_started(self) -> None:
+        if not self.sandbox.alive:
+            self._imported.clear()
+            self._pending_release.clear()
+            self.sandbox.start()
+
+    def close(self) -> None:
+        self.sandbox.stop()
+
+    def import_module(self, name: str) -> None:
+        if name in self._imported and self.sandbox.alive:
+            return
+        self.ensure_started()
+        reply, _ = self._send({"op": "import", "module": name}, [], self.import_timeout)
+        if not reply.get("ok"):
+            exc = error_from_reply(reply, f"importing {name}.py")
+            raise exc
+        self._imported.add(name)
+
+    # -- requests ---------------------------------------------------------------------------
+    def _send(self, header, payloads, timeout):
+        if self._pending_release:
+            header = dict(header, release=self._pending_release[:])
+            self._pending_release.clear()
+        try:
+            return self.sandbox.request(header, payloads, timeout)
+        except SandboxError:
+            self.sandbox.stop()
+            raise
+
+    def request(self, header: dict, values: dict, where: str, timeout: float | None = None):
+        """Encodes ``values`` into ``header``, sends, decodes the reply's value fields."""
+        enc = Encoder()
+        header = dict(header)
+        for key, val in values.items():
+            header[key] = enc.encode(val)
+        reply, payloads = self._send(header, enc.payloads, timeout or self.timeout)
+        if not reply.get("ok"):
+            exc = error_from_reply(reply, where)
+            if isinstance(exc, SandboxCrash):
+                self.sandbox.stop()
+            raise exc
+        generation = self.sandbox.generation
+        dec = Decoder(payloads, from_handle=lambda node: Handle(self, node, generation))
+        return {k: dec.decode(v) for k, v in reply.items() if k in ("value", "args", "kwargs")} | {
+            "callable": reply.get("callable")}
+
+    def release(self, hid: int, generation: int) -> None:
+        if generation == self.sandbox.generation:
+            self._pending_release.append(hid)
+
+    def target_for(self, module: str) -> dict:
+        self.import_module(module)
+        return {"kind": "module", "name": module}
+
+
+def _to_wire(value):
+    """Replaces Handles (at any depth) by refs so they can be sent back to the child."""
+    if isinstance(value, Handle):
+        return value._ref()
+    if type(value) is list:
+        return [_to_wire(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_to_wire(v) for v in value)
+    if type(value) is dict:
+        return {k: _to_wire(v) for k, v in value.items()}
+    return value
+
+
+class _Remote:
+    """Shared calling logic of module proxies and handles."""
+
+    _session: Session
+
+    def _target(self) -> dict:
+        raise NotImplementedError
+
+    def _label(self, attr) -> str:
+        raise NotImplementedError
+
+    def _call(self, attr, args, kwargs, return_args=False):
+        where = self._label(attr)
+        target = self._target()
+        self._session.calls.append(where)
+        out = self._session.request(
+            {"op": "call", "target": target, "attr": attr, "return_args": return_args},
+            {"args": _to_wire(list(args)), "kwargs": _to_wire(dict(kwargs))}, where)
+        if return_args:
+            return out["value"], out["args"], out["kwargs"]
+        return out["value"]
+
+    def _getattr(self, attr):
+        out = self._session.request({"op": "getattr", "target": self._target(), "attr": attr}, {},
+                                    self._label(attr))
+        if out["callable"]:
+            return _Method(self, attr)
+        return out["value"]
+
+    def call_with_args(self, attr, *args, **kwargs):
+        """Calls ``attr`` and also returns the arguments as the child holds them afterwards.
+
+        Returns ``(value, args_after, kwargs_after)``; tests compare ``args_after`` with what
+        they sent to prove that the student did not modify an input in place.
+        """
+        return self._call(attr, args, kwargs, return_args=True)
+
+    def call_method(self, attr, *args, **kwargs):
+        return self._call(attr, args, kwargs)
+
+    def get(self, attr):
+        """Reads an attribute; a value when it can cross, else a Handle."""
+        return self._getattr(attr)
+
+    def set(self, attr, value) -> None:
+        self._session.request({"op": "setattr", "target": self._target(), "attr": attr},
+                              {"value": _to_wire(value)}, self._label(attr))
+
+
+class _Method:
+    def __init__(self, owner: _Remote, attr: str):
+        self._owner, self._attr = owner, attr
+
+    def __call__(self, *args, **kwargs):
+        return self._owner._call(self._attr, args, kwargs)
+
+    def __repr__(self):
+        return f"<remote {self._owner._label(self._attr)}>"
+
+
+class StudentModule(_Remote):
+    """The ``student`` fixture: ``student.fn(...)`` calls the submitted module's ``fn``."""
+
+    def __init__(self, session: Session, module: str):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_callables", set())
+
+    def _target(self):
+        return self._session.target_for(self._module)
+
+    def _label(self, attr):
+        return f"{self._module}.{attr}"
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if attr in self._callables:
+            return _Method(self, attr)
+        value = self._getattr(attr)
+        if isinstance(value, _Method):
+            self._callables.add(attr)
+        return value
+
+    def module(self, name: str) -> "StudentModule":
+        """A proxy to another submitted module (e.g. ``student.module("torch_adam")``)."""
+        return StudentModule(self._session, name)
+
+    def probe(self, fn, *args):
+        """Runs ``fn(module, *args)`` inside the child; only ``fn``'s source crosses.
+
+        ``fn`` must be a module-level function that imports what it needs in its body. A probe
+        exercises student code (builds an object, counts parameters); it never judges.
+        """
+        source = textwrap.dedent(inspect.getsource(fn))
+        where = f"probe {fn.__name__}"
+        out = self._session.request(
+            {"op": "probe", "source": source, "name": fn.__name__, "module": self._target()["name"]},
+            {"args": _to_wire(list(args))}, where)
+        return out["value"]
+
+    def imports(self) -> None:
+        """Imports the module now (raises StudentError if the import fails)."""
+        self._session.import_module(self._module)
+
+    @property
+    def isolation(self) -> str:
+        return self._session.sandbox.isolation
+
+
+class Handle(_Remote):
+    """An object that lives in the sandbox child (an nn.Module, an optimizer, a Session ...)."""
+
+    def __init__(self, session: Session, node: dict, generation: int):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_id", node["id"])
+        object.__setattr__(self, "_type", str(node.get("type", "?"))[:200])
+        object.__setattr__(self, "_repr", str(node.get("repr", ""))[:200])
+        object.__setattr__(self, "_generation", generation)
+        object.__setattr__(self, "_methods", set())
+        weakref.finalize(self, session.release, node["id"], generation)
+
+    @property
+    def type_name(self) -> str:
+        """The qualified class name the child reported (e.g. "shallow_nn.Model")."""
+        return self._type
+
+    def _check_alive(self):
+        if self._generation != self._session.sandbox.generation or not self._session.sandbox.alive:
+            raise SandboxError("this object lived in a process of the submission that has since been restarted")
+
+    def _ref(self):
+        self._check_alive()
+        return ref(self._id)
+
+    def _target(self):
+        self._check_alive()
+        return {"kind": "handle", "id": self._id}
+
+    def _label(self, attr):
+        short = self._type.rsplit(".", 1)[-1]
+        return f"{short}.{attr}" if attr else f"{short}(...)"
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if attr in self._methods:
+            return _Method(self, attr)
+        value = self._getattr(attr)
+        if isinstance(value, _Method):
+            self._methods.add(attr)
+        return value
+
+    def __setattr__(self, attr, value):
+        self.set(attr, value)
+
+    def __call__(self, *args, **kwargs):
+        return self._call(None, args, kwargs)
+
+    def __repr__(self):
+        return f"<Handle {self._type} {self._repr}>"
+
+    # A handle is never equal to an expected value, whatever the child's object claims.
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return True

@@ -1,0 +1,385 @@
+"""Starts, talks to and kills the sandbox child that runs one submission.
+
+Isolation levels, strongest first (the one used is recorded in every result):
+
+``namespaces``  bubblewrap (``bwrap``): new user/PID/network/mount/IPC/UTS namespaces, uid
+                nobody, no capabilities, a read-only view of the system in which the project
+                (solutions, hidden tests), the submissions folder, the results folder and $HOME
+                are hidden behind empty tmpfs mounts; fresh /tmp; no network; everything dies
+                with the child's PID namespace.
+``process``     a plain child process in its own session, uid nobody when the grader is root.
+``none``        in-process (trusted benchmarks and debugging only; never for real grading).
+
+Resource limits (CPU seconds, address space, processes, file size, open files) apply at
+every level except ``none``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
+from grader.protocol import Reader, parse_message, pack, write_message
+
+SANDBOX_WORKDIR = "/tmp/submission"  # inside the sandbox's fresh tmpfs
+NOBODY = 65534
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
+
+
+@dataclass
+class SandboxConfig:
+    workdir: Path  # staged private copy of the submission
+    block_modules: tuple = ()
+    preload: tuple = ("numpy",)
+    memory_mb: int = 2048  # address-space limit; 0 = unlimited (CUDA needs that)
+    cpu_s: int = 300
+    file_size_mb: int = 64
+    open_files: int = 256
+    extra_processes: int = 64
+    start_timeout_s: float = 60.0
+    isolation: str = "auto"  # auto | namespaces | process | none
+    hide: tuple = ()  # extra host paths to hide (submissions root, results dir ...)
+    expose: tuple = ()  # host paths to show read-only even inside hidden ones (grader/, datasets/)
+    gpu: bool = False
+    env: dict = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_works() -> bool:
+    """True when bubblewrap can create the namespaces on this machine."""
+    exe = shutil.which("bwrap")
+    if not exe:
+        return False
+    try:
+        r = subprocess.run(
+            [exe, "--ro-bind", "/", "/", "--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY),
+             "--cap-drop", "ALL", "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "true"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+@functools.lru_cache(maxsize=None)
+def nobody_can_run_python() -> bool:
+    """Whether the interpreter is reachable by uid nobody (it is not under a 0700 /root)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        r = subprocess.run([sys.executable, "-I", "-c", "import numpy, grader"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30,
+                           preexec_fn=lambda: (os.setgroups([]), os.setgid(NOBODY), os.setuid(NOBODY)))
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
+
+
+def resolve_isolation(requested: str) -> str:
+    if requested == "auto":
+        return "namespaces" if bwrap_works() else "process"
+    if requested == "namespaces" and not bwrap_works():
+        raise SandboxError("namespace isolation was requested but bubblewrap (bwrap) cannot run here")
+    if requested not in ("namespaces", "process", "none"):
+        raise ValueError(f"unknown isolation level {requested!r}")
+    return requested
+
+
+def _count_tasks_of_uid(uid: int) -> int:
+    # RLIMIT_NPROC counts every task (thread) of the real uid system-wide.
+    n = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    n += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass
+    return n
+
+
+def _limits(cfg: SandboxConfig, nproc: int, drop_to_nobody: bool):
+    def apply():
+        os.setsid()
+        if cfg.memory_mb:
+            b = cfg.memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (b, b))
+        resource.setrlimit(resource.RLIMIT_CPU, (cfg.cpu_s, cfg.cpu_s + 5))
+        fs = cfg.file_size_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fs, fs))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (cfg.open_files, cfg.open_files))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge write fails instead of killing
+        if drop_to_nobody:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+    return apply
+
+
+def _child_env(cfg: SandboxConfig) -> dict:
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
+    env.update(THREAD_ENV)
+    if not cfg.gpu:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    env.update(cfg.env)
+    return env
+
+
+def _bwrap_args(cfg: SandboxConfig, workdir: str) -> list[str]:
+    args = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm", "/run"):
+        if os.path.isdir(tmp):
+            args += ["--tmpfs", tmp]
+    for path in _existing(cfg.hide):
+        args += ["--tmpfs", path]
+    for path in _existing(tuple(cfg.expose) + always_exposed()):
+        args += ["--ro-bind", path, path]
+    if cfg.gpu:
+        for dev in sorted(Path("/dev").glob("nvidia*")):
+            args += ["--dev-bind", str(dev), str(dev)]
+    args += ["--bind", str(cfg.workdir), workdir, "--chdir", workdir,
+             "--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL",
+             "--die-with-parent", "--new-session", "--hostname", "sandbox", "--"]
+    return args
+
+
+def always_exposed() -> tuple:
+    """What the child needs even when it lies inside a hidden folder: the interpreter, its
+    libraries, the public ``grader`` package and the course data."""
+    import grader
+
+    paths = [sys.prefix, sys.base_prefix, os.path.dirname(grader.__file__)]
+    try:
+        from grader.data import datasets_dir
+
+        paths.append(str(datasets_dir()))
+    except Exception:  # no data folder: nothing to show
+        pass
+    for p in sys.path:
+        if p.endswith("site-packages") and os.path.isdir(p):
+            paths.append(p)
+    return tuple(paths)
+
+
+def _existing(paths):
+    seen = []
+    for p in paths:
+        p = os.path.realpath(p)
+        if os.path.exists(p) and p != "/" and p not in seen:
+            seen.append(p)
+    return seen
+
+
+def describe_exit(returncode: int | None, stderr_tail: str) -> str:
+    if returncode is not None and returncode > 128:  # bwrap reports a signalled child as 128 + N
+        returncode = -(returncode - 128)
+    if returncode is None:
+        reason = "the submission's process stopped answering"
+    elif returncode < 0:
+        sig = signal.Signals(-returncode)
+        reason = {
+            signal.SIGSEGV: "the submission's process crashed with a segmentation fault",
+            signal.SIGKILL: "the submission's process was killed (memory or CPU-time limit, or os._exit)",
+            signal.SIGXCPU: "the submission's process used up its CPU-time limit",
+            signal.SIGABRT: "the submission's process aborted",
+        }.get(sig, f"the submission's process was killed by {sig.name}")
+    else:
+        reason = f"the submission's process exited with status {returncode} (sys.exit or os._exit called?)"
+    tail = _student_part_of(stderr_tail)
+    return f"{reason}\n{tail}" if tail else reason
+
+
+def _student_part_of(stderr_tail: str) -> str:
+    # faulthandler's report names the student's frames; other stderr noise is left out.
+    lines = [ln for ln in stderr_tail.splitlines() if "Fatal Python error" in ln or SANDBOX_WORKDIR in ln]
+    return "\n".join(lines[-8:])
+
+
+class Sandbox:
+    """One live child for one submission; restarted by the proxy after a crash or timeout."""
+
+    def __init__(self, cfg: SandboxConfig):
+        self.cfg = cfg
+        self.isolation = resolve_isolation(cfg.isolation)
+        self.proc: subprocess.Popen | None = None
+        self.local = None  # ChildServer in the 'none' mode
+        self.generation = 0
+        self.seq = 0
+        self._stderr_path = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        if self.isolation == "none":
+            return self.local is not None
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> None:
+        self.generation += 1
+        if self.isolation == "none":
+            from grader.sandbox.child import ChildServer
+
+            sys.path.insert(0, str(self.cfg.workdir))
+            self.local = ChildServer(str(self.cfg.workdir))
+            return
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        workdir = SANDBOX_WORKDIR if self.isolation == "namespaces" else str(self.cfg.workdir)
+        cmd = [sys.executable, "-I", "-m", "grader.sandbox.child", "--in", str(to_child_r), "--out",
+               str(from_child_w), "--workdir", workdir, "--block", ",".join(self.cfg.block_modules),
+               "--preload", ",".join(self.cfg.preload)]
+        root = os.geteuid() == 0
+        if self.isolation == "namespaces":
+            cmd = _bwrap_args(self.cfg, workdir) + cmd
+            nproc = _count_tasks_of_uid(os.getuid()) + self.cfg.extra_processes + 16
+            drop = False
+        else:
+            drop = root and nobody_can_run_python()
+            nproc = self.cfg.extra_processes + 16 if drop or not root else 1 << 16
+            if drop:
+                _make_readable_by_nobody(self.cfg.workdir)
+        fd, self._stderr_path = tempfile.mkstemp(prefix="dlgrade-stderr-")
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
+                pass_fds=(to_child_r, from_child_w), env=_child_env(self.cfg), close_fds=True,
+                preexec_fn=_limits(self.cfg, nproc, drop), cwd=str(self.cfg.workdir),
+            )
+        finally:
+            os.close(fd)
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self._w = to_child_w
+        self._reader = Reader(from_child_r)
+        self._r = from_child_r
+        self.request({"op": "hello"}, [], timeout=self.cfg.start_timeout_s)
+
+    def stop(self) -> None:
+        """Kills the child and everything it started."""
+        if self.isolation == "none":
+            self.local = None
+            return
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self._w, self._r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self._stderr_path:
+            try:
+                os.unlink(self._stderr_path)
+            except OSError:
+                pass
+        self.proc = None
+
+    def stderr_tail(self, n: int = 4000) -> str:
+        try:
+            with open(self._stderr_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - n))
+                return f.read().decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    # -- messaging ------------------------------------------------------------------------
+    def request(self, header: dict, payloads: list, timeout: float) -> tuple[dict, list]:
+        """Sends one request and returns the child's reply; raises SandboxError on failure.
+
+        After a timeout, crash or protocol violation the child is killed (whole process
+        group); the caller restarts it for the next test.
+        """
+        self.seq += 1
+        header = dict(header, seq=self.seq)
+        if self.isolation == "none":
+            data = pack(header, payloads)
+            h, p = parse_message(data)
+            reply, reply_payloads = self.local.handle(h, p)
+            return parse_message(pack(reply, reply_payloads))
+        if not self.alive:
+            raise SandboxCrash(describe_exit(self.proc.returncode if self.proc else None, self.stderr_tail()))
+        deadline = time.monotonic() + timeout
+        try:
+            write_message(self._w, header, payloads)
+            reply, reply_payloads = self._reader.read(deadline)
+        except SandboxTimeout:
+            self.stop()
+            raise SandboxTimeout(f"timed out after {timeout:g} s (infinite loop, or far too slow?)") from None
+        except ProtocolError as exc:
+            self.stop()
+            raise SandboxCrash(f"the submission's process sent a malformed reply: {exc}") from None
+        except (SandboxCrash, BrokenPipeError, OSError):
+            code = self._wait_exit()
+            tail = self.stderr_tail()
+            self.stop()
+            raise SandboxCrash(describe_exit(code, tail)) from None
+        if reply.get("seq") != self.seq:
+            self.stop()
+            raise SandboxCrash("the submission's process answered out of order (protocol violation)")
+        return reply, reply_payloads
+
+    def _wait_exit(self):
+        try:
+            return self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+def _make_readable_by_nobody(path: Path) -> None:
+    for root, dirs, files in os.walk(path):
+        os.chmod(root, 0o777)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o666)
+    p = Path(path)
+    # the parents (private temp dirs) must be traversable too
+    for parent in list(p.parents)[:2]:
+        try:
+            os.chmod(parent, os.stat(parent).st_mode | 0o111)
+        except OSError:
+            pass
+
+
+def error_from_reply(reply: dict, where: str) -> Exception:
+    """Turns an error reply into the exception the test sees."""
+    err = reply.get("error")
+    if not isinstance(err, dict):
+        return SandboxCrash("the submission's process sent a malformed error reply")
+    exc_type = str(err.get("type", "Exception"))[:100]
+    message = str(err.get("message", ""))[:2000]
+    tb = str(err.get("traceback", ""))[:6000]
+    mro = err.get("mro") if isinstance(err.get("mro"), list) else [exc_type]
+    mro = [str(m)[:100] for m in mro[:20]]
+    if exc_type == "MemoryError":
+        return SandboxCrash(f"{where} ran out of memory (MemoryError)\n{tb}".rstrip())
+    return StudentError(exc_type, message, tb, mro=mro, where=where)
