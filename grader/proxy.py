@@ -10,7 +10,7 @@ import inspect
 import textwrap
 import weakref
 
-from grader.errors import SandboxCrash, SandboxError
+from grader.errors import SandboxCrash, SandboxError, StudentError
 from grader.protocol import Decoder, Encoder, ref
 from grader.sandbox.launcher import Sandbox, error_from_reply
 
@@ -30,6 +30,9 @@ class Session:
         self.calls: list[str] = []  # names of the student functions exercised (per test)
         self._pending_release: list[int] = []
         self._imported: set[str] = set()
+        # An import that failed once (syntax error, exception, endless loop at import time) is
+        # not retried for every test: the same failure is reported again at once.
+        self._import_failures: dict[str, Exception] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     def ensure_started(self) -> None:
@@ -44,11 +47,20 @@ class Session:
     def import_module(self, name: str) -> None:
         if name in self._imported and self.sandbox.alive:
             return
+        if name in self._import_failures:
+            raise _copy_error(self._import_failures[name])
         self.ensure_started()
-        reply, _ = self._send({"op": "import", "module": name}, [], self.import_timeout)
+        try:
+            reply, _ = self._send({"op": "import", "module": name}, [], self.import_timeout)
+        except SandboxError as exc:
+            self._import_failures[name] = type(exc)(f"importing {name}.py: {exc}")
+            raise _copy_error(self._import_failures[name]) from None
         if not reply.get("ok"):
             exc = error_from_reply(reply, f"importing {name}.py")
-            raise exc
+            if isinstance(exc, SandboxCrash):
+                self.sandbox.stop()
+            self._import_failures[name] = exc
+            raise _copy_error(exc)
         self._imported.add(name)
 
     # -- requests ---------------------------------------------------------------------------
@@ -86,6 +98,12 @@ class Session:
     def target_for(self, module: str) -> dict:
         self.import_module(module)
         return {"kind": "module", "name": module}
+
+
+def _copy_error(exc: Exception) -> Exception:
+    if isinstance(exc, StudentError):
+        return StudentError(exc.exc_type, exc.message, exc.traceback, mro=exc.mro, where=exc.where)
+    return type(exc)(str(exc))
 
 
 def _to_wire(value):

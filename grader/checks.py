@@ -1,0 +1,291 @@
+"""Comparisons that hidden tests use: strict about types and shapes, helpful when they fail.
+
+``assert_close(got, expected, name=...)`` is the one check most tests need. It refuses values
+that are right only by coincidence (a (1, 1) array for a float, an int mask for a float array,
+a broadcastable shape) and explains a mismatch the way a TA would: where, how far, and which
+classic mistake the numbers look like.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+from grader.errors import StudentError
+
+__all__ = ["assert_close", "raises_student", "assert_shape", "describe_value", "GradingFailure"]
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is written for the student."""
+
+
+def describe_value(v) -> str:
+    if isinstance(v, np.ndarray):
+        return f"ndarray shape {v.shape} dtype {v.dtype}"
+    mod = type(v).__module__
+    if mod.startswith("torch") and hasattr(v, "device"):
+        return f"tensor shape {tuple(v.shape)} dtype {v.dtype} on {v.device}"
+    if type(v).__name__ == "Handle":
+        return f"an object of type {v.type_name} (not a value)"
+    if isinstance(v, (list, tuple)):
+        return f"{type(v).__name__} of length {len(v)}"
+    return type(v).__name__ if not isinstance(v, (int, float)) else f"{type(v).__name__} {v!r}"
+
+
+def _fail(name, text):
+    raise GradingFailure(f"{name}: {text}")
+
+
+def assert_close(got, expected, name: str = "value", *, rtol: float = 1e-10, atol: float = 1e-12,
+                 dtype: str = "exact", extra_keys: str = "ignore", hint: str | None = None) -> None:
+    """Asserts that the student's ``got`` matches the reference's ``expected``.
+
+    Args:
+        got: what the student's code returned (already copied out of the sandbox).
+        expected: what the reference computed in the grading process.
+        name: how the value is named in the message, e.g. "grads['dW1']".
+        rtol, atol: ``|got - expected| <= atol + rtol * |expected|`` elementwise.
+        dtype: "exact" (same dtype), "kind" (same kind: float/int/bool), or "any".
+        extra_keys: for dicts, "ignore" extra keys in ``got`` or "forbid" them.
+        hint: an extra sentence appended to a failure message.
+    """
+    try:
+        _compare(got, expected, name, rtol, atol, dtype, extra_keys)
+    except GradingFailure as exc:
+        if hint:
+            raise GradingFailure(f"{exc}\nHint: {hint}") from None
+        raise
+
+
+def _compare(got, exp, name, rtol, atol, dtype, extra_keys):
+    if isinstance(exp, np.ndarray):
+        return _compare_arrays(got, exp, name, rtol, atol, dtype)
+    if _is_tensor(exp):
+        return _compare_tensors(got, exp, name, rtol, atol, dtype)
+    if isinstance(exp, bool) or isinstance(exp, np.bool_):
+        if type(got) not in (bool, np.bool_):
+            _fail(name, f"expected a bool, got {describe_value(got)}")
+        if bool(got) != bool(exp):
+            _fail(name, f"expected {bool(exp)}, got {bool(got)}")
+        return
+    if isinstance(exp, (int, np.integer)) and not isinstance(exp, bool):
+        if not isinstance(got, (int, np.integer)) or isinstance(got, (bool, np.bool_)):
+            _fail(name, f"expected an int, got {describe_value(got)}")
+        if int(got) != int(exp):
+            _fail(name, f"expected {int(exp)}, got {int(got)}")
+        return
+    if isinstance(exp, (float, np.floating)):
+        if not isinstance(got, (float, np.floating)) or isinstance(got, np.ndarray):
+            extra = ""
+            if isinstance(got, np.ndarray) and got.size == 1:
+                extra = " (return a Python float, e.g. float(cost), not an array)"
+            _fail(name, f"expected a float, got {describe_value(got)}{extra}")
+        g, e = float(got), float(exp)
+        if math.isnan(g) and not math.isnan(e):
+            _fail(name, f"got NaN, expected {e!r}")
+        if math.isinf(e) or math.isnan(e):
+            if not (g == e or (math.isnan(g) and math.isnan(e))):
+                _fail(name, f"expected {e!r}, got {g!r}")
+            return
+        if not abs(g - e) <= atol + rtol * abs(e):
+            _fail(name, f"expected {e!r}, got {g!r} (abs error {abs(g - e):.3g}){_scalar_hint(g, e)}")
+        return
+    if exp is None:
+        if got is not None:
+            _fail(name, f"expected None, got {describe_value(got)}")
+        return
+    if isinstance(exp, str):
+        if got != exp or not isinstance(got, str):
+            _fail(name, f"expected {exp!r}, got {got!r}")
+        return
+    if isinstance(exp, (list, tuple)):
+        if type(got) is not type(exp):
+            _fail(name, f"expected a {type(exp).__name__} of length {len(exp)}, got {describe_value(got)}")
+        if len(got) != len(exp):
+            _fail(name, f"expected {len(exp)} items, got {len(got)}")
+        for i, (g, e) in enumerate(zip(got, exp)):
+            _compare(g, e, f"{name}[{i}]", rtol, atol, dtype, extra_keys)
+        return
+    if isinstance(exp, dict):
+        if not isinstance(got, dict):
+            _fail(name, f"expected a dict with keys {sorted(map(str, exp))}, got {describe_value(got)}")
+        missing = [k for k in exp if k not in got]
+        if missing:
+            _fail(name, f"missing key(s) {missing}; got keys {sorted(map(str, got))}")
+        if extra_keys == "forbid":
+            extra = [k for k in got if k not in exp]
+            if extra:
+                _fail(name, f"unexpected key(s) {extra}")
+        for k in exp:
+            _compare(got[k], exp[k], f"{name}[{k!r}]", rtol, atol, dtype, extra_keys)
+        return
+    raise TypeError(f"assert_close cannot compare expected values of type {type(exp).__name__}")
+
+
+def _scalar_hint(g, e):
+    h = _ratio_hint(np.array([g]), np.array([e]))
+    return f"\nHint: {h}" if h else ""
+
+
+def _check_dtype(got, exp, name, policy):
+    if policy == "any":
+        return
+    if policy == "exact" and got.dtype != exp.dtype:
+        extra = ""
+        if exp.dtype == np.float32 and got.dtype == np.float64:
+            extra = " (a float32 input must give a float32 result: avoid mixing in float64 constants/arrays)"
+        elif exp.dtype.kind == "i" and got.dtype.kind == "f":
+            extra = " (predictions/labels are integers: use .astype(np.int64))"
+        elif exp.dtype.kind == "f" and got.dtype.kind == "b":
+            extra = " (a boolean mask is not a float array: use .astype(...))"
+        _fail(name, f"dtype is {got.dtype}, expected {exp.dtype}{extra}")
+    if policy == "kind" and got.dtype.kind != exp.dtype.kind:
+        _fail(name, f"dtype kind is {got.dtype} ({got.dtype.kind}), expected {exp.dtype} ({exp.dtype.kind})")
+
+
+def _compare_arrays(got, exp, name, rtol, atol, dtype):
+    if type(got) is not np.ndarray:
+        extra = ""
+        if isinstance(got, (float, int)) and exp.size == 1:
+            extra = f" (return an array of shape {exp.shape}, not a scalar)"
+        _fail(name, f"expected ndarray of shape {exp.shape} dtype {exp.dtype}, got {describe_value(got)}{extra}")
+    if got.shape != exp.shape:
+        _fail(name, f"shape is {got.shape}, expected {exp.shape}{_shape_hint(got.shape, exp.shape)}")
+    _check_dtype(got, exp, name, dtype)
+    if exp.dtype.kind == "b" or exp.dtype.kind in "iu":
+        bad = got != exp
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            _fail(name, f"{int(bad.sum())} of {exp.size} elements differ; first at {idx}: got {got[idx]!r}, "
+                        f"expected {exp[idx]!r}")
+        return
+    g = got.astype(np.complex128 if exp.dtype.kind == "c" else np.float64)
+    e = exp.astype(np.complex128 if exp.dtype.kind == "c" else np.float64)
+    exp_finite = np.isfinite(e)
+    nan_bad = np.isnan(g) & ~np.isnan(e)
+    if nan_bad.any():
+        idx = tuple(int(i) for i in np.argwhere(nan_bad)[0])
+        _fail(name, f"contains {int(nan_bad.sum())} NaN value(s); first at {idx} where {e[idx]!r} was expected "
+                    f"(overflow or 0*inf / log(0) somewhere?)")
+    inf_bad = np.isinf(g) & exp_finite
+    if inf_bad.any():
+        idx = tuple(int(i) for i in np.argwhere(inf_bad)[0])
+        _fail(name, f"contains infinite value(s); first at {idx}: got {g[idx]!r}, expected {e[idx]!r} "
+                    f"(numerical overflow?)")
+    nonfinite_mismatch = ~exp_finite & ~((g == e) | (np.isnan(g) & np.isnan(e)))
+    if nonfinite_mismatch.any():
+        idx = tuple(int(i) for i in np.argwhere(nonfinite_mismatch)[0])
+        _fail(name, f"at {idx}: expected {e[idx]!r}, got {g[idx]!r}")
+    with np.errstate(all="ignore"):
+        diff = np.where(exp_finite, np.abs(g - e), 0.0)
+        tol = atol + rtol * np.abs(np.where(exp_finite, e, 0.0))
+    bad = diff > tol
+    if not bad.any():
+        return
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1.0))), diff.shape) if diff.ndim else ()
+    worst = tuple(int(i) for i in worst)
+    with np.errstate(all="ignore"):
+        rel = diff / np.maximum(np.abs(e), 1e-300)
+    lines = [
+        f"{int(bad.sum())} of {exp.size} elements differ beyond rtol={rtol:g}, atol={atol:g}",
+        f"  first at {first}: got {g[first]!r}, expected {e[first]!r}",
+        f"  worst at {worst}: got {g[worst]!r}, expected {e[worst]!r}",
+        f"  max abs error {float(diff.max()):.3g}, max rel error {float(np.nanmax(np.where(bad, rel, 0))):.3g}",
+    ]
+    hint = _ratio_hint(g, e)
+    if hint:
+        lines.append(f"Hint: {hint}")
+    _fail(name, "\n".join(lines))
+
+
+def _shape_hint(gs, es) -> str:
+    if len(gs) == len(es) == 2 and gs == es[::-1]:
+        return " (transposed? check the order of a matrix product)"
+    if tuple(s for s in gs if s != 1) == tuple(s for s in es if s != 1):
+        return " (a dimension of size 1 is missing or extra: keepdims=True, or reshape)"
+    try:
+        if np.broadcast_shapes(gs, es) == es:
+            return " (the result would only broadcast to the right shape)"
+    except ValueError:
+        pass
+    if len(gs) == len(es) and sorted(gs) == sorted(es):
+        return " (axes in the wrong order)"
+    return ""
+
+
+def _ratio_hint(g: np.ndarray, e: np.ndarray) -> str:
+    """Names the classic mistakes: transposed, sign, a constant factor such as m or 2."""
+    if g.ndim == 2 and g.shape[0] == g.shape[1] and g.shape[0] > 1 and np.allclose(g, e.T, rtol=1e-8, atol=1e-12) \
+            and not np.allclose(e, e.T):
+        return "the result equals the transpose of the expected one"
+    mask = np.abs(e) > 1e-12
+    if mask.sum() == 0 or np.iscomplexobj(g):
+        return ""
+    with np.errstate(all="ignore"):
+        ratios = g[mask] / e[mask]
+    if not np.all(np.isfinite(ratios)):
+        return ""
+    r = float(np.median(ratios))
+    if r == 0 or not np.allclose(ratios, r, rtol=1e-6, atol=1e-9):
+        if np.allclose(g, 0):
+            return "everything is zero: is the function still a stub, or is a gradient path missing?"
+        return ""
+    if abs(r + 1) < 1e-6:
+        return "every element has the wrong sign"
+    if abs(r - 2) < 1e-6:
+        return "off by a factor of 2 (a missing 1/2, or a doubled term)"
+    if abs(r - 0.5) < 1e-6:
+        return "off by a factor of 1/2"
+    k = 1 / r if abs(r) < 1 else r
+    if abs(k - round(k)) < 1e-6 and round(abs(k)) > 2:
+        which = "larger" if abs(r) > 1 else "smaller"
+        return (f"every element is {round(abs(k))}x {which} than expected: a missing or extra 1/m "
+                f"(averaging over the examples) or a wrong factor?")
+    return f"every element is {r:.6g} times the expected value (a constant factor is wrong)"
+
+
+def _is_tensor(v) -> bool:
+    return type(v).__module__.startswith("torch") and hasattr(v, "device") and hasattr(v, "dtype")
+
+
+def _compare_tensors(got, exp, name, rtol, atol, dtype):
+    if not _is_tensor(got):
+        _fail(name, f"expected a torch tensor of shape {tuple(exp.shape)} on {exp.device}, got {describe_value(got)}")
+    if got.device != exp.device:
+        _fail(name, f"tensor is on device '{got.device}', expected '{exp.device}' "
+                    f"(create tensors on the input's device, e.g. torch.zeros(..., device=X.device), or call .to(device))")
+    if tuple(got.shape) != tuple(exp.shape):
+        _fail(name, f"shape is {tuple(got.shape)}, expected {tuple(exp.shape)}"
+                    f"{_shape_hint(tuple(got.shape), tuple(exp.shape))}")
+    if dtype == "exact" and got.dtype != exp.dtype:
+        _fail(name, f"dtype is {got.dtype}, expected {exp.dtype}")
+    if exp.device.type == "meta":
+        return
+    _compare_arrays(got.detach().cpu().numpy(), exp.detach().cpu().numpy(), name, rtol, atol, "any")
+
+
+def assert_shape(got, shape, name="value"):
+    if type(got) is not np.ndarray and not _is_tensor(got):
+        _fail(name, f"expected an array of shape {shape}, got {describe_value(got)}")
+    if tuple(got.shape) != tuple(shape):
+        _fail(name, f"shape is {tuple(got.shape)}, expected {tuple(shape)}{_shape_hint(tuple(got.shape), tuple(shape))}")
+
+
+@contextlib.contextmanager
+def raises_student(exc_class, match: str | None = None):
+    """Asserts that the student's code raised ``exc_class`` (by name, inside the sandbox)."""
+    name = exc_class if isinstance(exc_class, str) else exc_class.__name__
+    try:
+        yield
+    except StudentError as err:
+        if not err.is_a(name):
+            raise GradingFailure(f"{err.where or 'the call'} should raise {name}, but raised {err.exc_type}: "
+                                 f"{err.message}") from None
+        if match is not None and match not in err.message:
+            raise GradingFailure(f"{err.where} raised {name}, but its message should mention {match!r}: "
+                                 f"{err.message!r}") from None
+        return
+    raise GradingFailure(f"expected the call to raise {name}, but it returned normally")

@@ -1,0 +1,196 @@
+"""The ``dlgrade`` command line."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader import assignment as assignment_mod
+from grader.runner import GradeOptions
+
+console = Console(highlight=False)
+ISOLATION = click.Choice(["auto", "namespaces", "process", "none"])
+DEVICE = click.Choice(["auto", "cpu", "cuda"])
+
+
+def _pin_threads() -> None:
+    # Parallelism comes from grading several submissions at once, never from BLAS threads:
+    # on 2 cores, 2 threads made the training-heavy references 10-18x slower.
+    from grader.sandbox.launcher import THREAD_ENV
+
+    for k, v in THREAD_ENV.items():
+        os.environ.setdefault(k, v)
+
+
+def _load(key: str):
+    try:
+        return assignment_mod.load(key)
+    except assignment_mod.AssignmentError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _secret(secret: str | None) -> str:
+    if secret:
+        return secret
+    env = os.environ.get("DLGRADE_SECRET")
+    if env:
+        return env
+    console.print("[yellow]warning: no course secret (--secret or DLGRADE_SECRET); using a development secret[/]")
+    return "dlgrade-development-secret"
+
+
+def _hide(a, *extra) -> tuple:
+    return tuple(str(p) for p in (a.root, Path.home(), *extra) if p)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dlgrade")
+def main():
+    """Autograder of the course «深度学习入门»: sandboxed, per-student randomised, mutant-tested."""
+    _pin_threads()
+
+
+@main.command("list")
+def list_cmd():
+    """List the assignments of the course."""
+    root = assignment_mod.find_root()
+    for slug in assignment_mod.list_assignments(root):
+        a = assignment_mod.load(slug, root)
+        console.print(f"{a.id}  {a.slug:28s} {a.title}")
+
+
+@main.command()
+@click.argument("assignments", nargs=-1)
+@click.option("--check", is_flag=True, help="Only report stale generated files; exit 1 if any.")
+def sync(assignments, check):
+    """Generate the student stubs (and provided.py copies) from solutions/."""
+    from grader.sync import sync as do_sync
+
+    root = assignment_mod.find_root()
+    keys = [_load(k).slug for k in assignments] or None
+    stale = do_sync(root, keys, check=check)
+    if check:
+        if stale:
+            console.print("[red]out of sync:[/]\n  " + "\n  ".join(stale))
+            console.print("run `dlgrade sync` to regenerate")
+            sys.exit(1)
+        console.print("stubs are in sync")
+    else:
+        for s in stale:
+            console.print(f"wrote {s}")
+        if not stale:
+            console.print("nothing to do: stubs are in sync")
+
+
+def score_table(result: dict, title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("test")
+    table.add_column("status")
+    table.add_column("points", justify="right")
+    table.add_column("what went wrong", overflow="fold")
+    colors = {"pass": "green", "fail": "red", "error": "red", "timeout": "magenta", "crash": "magenta",
+              "skipped": "yellow"}
+    for t in result["tests"]:
+        msg = t["message"].strip()
+        table.add_row(t["id"].split("::", 1)[-1], f"[{colors.get(t['status'], 'white')}]{t['status']}[/]",
+                      f"{t['points']:g}/{t['max_points']:g}", msg[:600])
+    return table
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.option("-k", "keyword", help="Only tests matching this pytest expression.")
+def check(assignment, path, isolation, device, keyword):
+    """Run the public tests on your work (default: the assignment folder); exit 0 only at full marks."""
+    from grader.runner import grade_submission
+
+    a = _load(assignment)
+    path = path or (Path.cwd() if (Path.cwd() / a.submit[0]).is_file() else a.student_dir)
+    opts = GradeOptions(mode="public", isolation=isolation, device=device, keyword=keyword,
+                        hide=_hide(a) if (a.solution_dir.is_dir()) else (str(Path.home()),))
+    res = grade_submission(a, path, "local", opts)
+    console.print(score_table(res, f"{a.id}: {a.title} — public tests"))
+    for p in res["problems"] + res["static_findings"]:
+        console.print(f"[yellow]note:[/] {p}")
+    if res.get("error"):
+        console.print(f"[red]error:[/] {res['error']}")
+    console.print(f"score: [bold]{res['score']:g}/{res['max_score']:g}[/] (public tests; the hidden tests decide the grade)")
+    sys.exit(0 if res["tests"] and res["score"] >= res["max_score"] and not res.get("error") else 1)
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write the results document here.")
+@click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
+def grade(assignment, submissions, json_path, secret, isolation, device):
+    """Grade a folder of per-student submission folders with the hidden tests."""
+    from grader.batch import grade_batch
+    from grader.results import results_document, write_json_atomic
+
+    a = _load(assignment)
+    if not a.has_solutions:
+        raise click.ClickException(f"{a.solution_dir} is missing: grading needs the hidden tests")
+    opts = GradeOptions(secret=_secret(secret), isolation=isolation, device=device,
+                        hide=_hide(a, submissions.resolve(), json_path.resolve().parent if json_path else None))
+
+    def show(res):
+        flag = "" if res["status"] == "graded" else f" [red]{res['status']}: {res['error']}[/]"
+        console.print(f"{res['id']:32s} {res['score']:7.2f}/{res['max_score']:g}  ({res['duration_s']:.1f} s){flag}")
+
+    results = grade_batch(a, submissions, opts, on_result=show)
+    if json_path:
+        write_json_atomic(json_path, results_document(a.id, results))
+        console.print(f"results written to {json_path}")
+    if results:
+        times = sorted(r["duration_s"] for r in results)
+        console.print(f"{len(results)} submissions graded; median {times[len(times) // 2]:.2f} s per submission; "
+                      f"isolation: {results[0]['isolation'] or 'n/a'}")
+
+
+@main.command()
+@click.argument("assignments", nargs=-1)
+@click.option("--device", type=DEVICE, default="auto", show_default=True,
+              help="cuda: run the device tests on the GPU only (fails if there is none).")
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
+def validate(assignments, device, isolation):
+    """Course CI: reference = 100 %, stub = 0, every mutant loses points, stubs in sync."""
+    from grader.validate import validate as do_validate
+
+    root = assignment_mod.find_root()
+    keys = assignments or assignment_mod.list_assignments(root)
+    if device == "cuda":
+        from grader.plugin import cuda_available
+
+        if not cuda_available():
+            raise click.ClickException("--device cuda: torch sees no CUDA device on this machine")
+    all_ok = True
+    for key in keys:
+        a = _load(key)
+        if not a.has_solutions:
+            console.print(f"[yellow]{a.id}: no solutions/ folder, skipped[/]")
+            continue
+        console.print(f"[bold]{a.id} {a.title}[/]")
+        rep = do_validate(a, GradeOptions(secret="validate", isolation=isolation, device=device, hide=_hide(a)),
+                          progress=lambda m: None)
+        for line in rep.lines:
+            mark = "[green]ok  [/]" if line.ok else "[red]FAIL[/]"
+            console.print(f"  {mark} {line.what}")
+            if line.detail and not line.ok:
+                console.print(f"       {line.detail}")
+        all_ok &= rep.ok
+    console.print("[green]all assignments valid[/]" if all_ok else "[red]validation failed[/]")
+    sys.exit(0 if all_ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""The pytest plugin that turns hidden tests into grades (runs in the trusted grading process).
+
+It provides the fixtures ``student``, ``ref``, ``rng``, ``torch_seed`` and ``device``, the
+markers ``points``, ``timeout``, ``gpu`` and ``module``, and records one result per test:
+id, points earned/possible, status (pass/fail/error/timeout/crash/skipped), message,
+duration and the student functions the test exercised. A test earns its points only when
+pytest reports it passed: an explicit comparison in the grading process held.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.assignment import Assignment
+from grader.checks import GradingFailure
+from grader.errors import SandboxError, StudentError
+from grader.gradcheck import GradientCheckError
+from grader.proxy import Session, StudentModule
+from grader.sandbox.launcher import Sandbox, SandboxConfig
+
+MARKERS = {
+    "points(n)": "the test is worth n points (a parametrized test splits them over its cases)",
+    "timeout(seconds)": "per-call deadline inside this test",
+    "gpu": "a device test",
+    "module(name)": "the submitted module that the `student` fixture proxies",
+}
+MAX_MESSAGE = 4000
+
+
+@dataclass
+class GradingContext:
+    assignment: Assignment
+    workdir: Path  # staged submission
+    student_id: str = "anonymous"
+    secret: str = "public"
+    mode: str = "hidden"  # hidden | public
+    isolation: str = "auto"
+    device: str = "auto"  # auto | cpu | cuda
+    hide: tuple = ()
+    results_path: Path | None = None  # JSON lines, one per finished test
+    results: list = field(default_factory=list)
+    isolation_used: str = ""
+
+
+def derive_seed(*parts: str) -> int:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def cuda_available() -> bool:
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+class DlgradePlugin:
+    def __init__(self, ctx: GradingContext):
+        self.ctx = ctx
+        self.session: Session | None = None
+        self.max_points: dict[str, float] = {}
+        self._ref_module = None
+        self._started: dict[str, float] = {}
+
+    # -- configuration --------------------------------------------------------------------
+    def pytest_configure(self, config):
+        for name, text in MARKERS.items():
+            config.addinivalue_line("markers", f"{name}: {text}")
+
+    def pytest_generate_tests(self, metafunc):
+        if "device" in metafunc.fixturenames:
+            wanted = {"auto": ["cpu", "cuda"], "cpu": ["cpu"], "cuda": ["cuda"]}[self.ctx.device]
+            has_cuda = cuda_available() if "cuda" in wanted else False
+            params = []
+            for d in wanted:
+                marks = [pytest.mark.skip(reason="skipped: no CUDA device")] if d == "cuda" and not has_cuda else []
+                params.append(pytest.param(d, marks=marks, id=d))
+            metafunc.parametrize("device", params)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        groups = Counter(self._group(item) for item in items)
+        for item in items:
+            marker = item.get_closest_marker("points")
+            total = float(marker.args[0]) if marker and marker.args else 0.0
+            self.max_points[item.nodeid] = total / groups[self._group(item)]
+
+    @staticmethod
+    def _group(item) -> tuple:
+        return (item.module.__name__ if item.module else "", getattr(item, "originalname", item.name))
+
+    # -- fixtures -------------------------------------------------------------------------
+    def _session(self) -> Session:
+        if self.session is None:
+            a = self.ctx.assignment
+            cfg = SandboxConfig(
+                workdir=self.ctx.workdir, block_modules=a.blocked_modules, preload=a.preload,
+                memory_mb=a.limits.memory_mb, cpu_s=a.limits.cpu_s, isolation=self.ctx.isolation,
+                hide=tuple(self.ctx.hide), gpu=not a.numpy_only and self.ctx.device != "cpu" and cuda_available(),
+            )
+            self.session = Session(Sandbox(cfg), a.default_module, a.limits.call_timeout_s, a.limits.import_timeout_s)
+            self.ctx.isolation_used = self.session.sandbox.isolation
+        return self.session
+
+    @pytest.fixture
+    def student(self, request):
+        session = self._session()
+        marker = request.node.get_closest_marker("timeout")
+        session.timeout = float(marker.args[0]) if marker else session.default_timeout
+        module_marker = request.node.get_closest_marker("module")
+        name = module_marker.args[0] if module_marker else self.ctx.assignment.default_module
+        return StudentModule(session, name)
+
+    @pytest.fixture
+    def ref(self, request):
+        if self.ctx.mode != "hidden":
+            pytest.fail("the reference solution is not available to public tests", pytrace=False)
+        module_marker = request.node.get_closest_marker("module")
+        name = module_marker.args[0] if module_marker else self.ctx.assignment.default_module
+        return self.load_reference(name)
+
+    def load_reference(self, name: str):
+        key = f"dlgrade_ref_{self.ctx.assignment.slug}_{name}"
+        if key in sys.modules:
+            return sys.modules[key]
+        sol = self.ctx.assignment.solution_dir
+        if str(sol) not in sys.path:
+            sys.path.insert(0, str(sol))  # the reference may import its own provided.py
+        spec = importlib.util.spec_from_file_location(key, sol / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+        return module
+
+    @pytest.fixture
+    def rng(self, request):
+        return np.random.default_rng(self._seed(request))
+
+    @pytest.fixture
+    def torch_seed(self, request):
+        return self._seed(request) % (2**31)
+
+    def _seed(self, request) -> int:
+        if self.ctx.mode == "public":
+            return derive_seed("public", request.node.nodeid)
+        return derive_seed(self.ctx.secret, self.ctx.student_id, request.node.nodeid)
+
+    # -- reporting ------------------------------------------------------------------------
+    def pytest_runtest_setup(self, item):
+        self._started[item.nodeid] = time.perf_counter()
+        if self.session is not None:
+            self.session.calls = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and (report.failed or report.skipped)):
+            self._record(item, report, call)
+
+    def _record(self, item, report, call):
+        max_pts = self.max_points.get(item.nodeid, 0.0)
+        message = ""
+        if report.passed:
+            status = "pass"
+        elif report.skipped:
+            status = "skipped"
+            if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+                message = str(report.longrepr[2]).removeprefix("Skipped: ")
+            if self.ctx.assignment.gpu_skipped_points == "redistribute":
+                max_pts = 0.0
+        else:
+            status, message = classify(call.excinfo.value if call.excinfo else None)
+            if report.when == "setup" and status == "fail":
+                status = "error"
+        calls = []
+        if self.session is not None:
+            calls = list(dict.fromkeys(self.session.calls))
+        entry = {
+            "id": item.nodeid,
+            "name": getattr(item, "originalname", item.name),
+            "functions": calls,
+            "points": round(max_pts if status == "pass" else 0.0, 6),
+            "max_points": round(max_pts, 6),
+            "status": status,
+            "message": message[:MAX_MESSAGE],
+            "duration": round(time.perf_counter() - self._started.get(item.nodeid, time.perf_counter()), 4),
+        }
+        self.ctx.results.append(entry)
+        if self.ctx.results_path is not None:
+            with open(self.ctx.results_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        if self.session is not None:
+            self.session.close()
+
+
+def classify(exc) -> tuple[str, str]:
+    """Maps what a test raised to (status, message for the student)."""
+    if exc is None:
+        return "error", "the test failed without an exception"
+    if isinstance(exc, SandboxError):
+        return exc.status, str(exc)
+    if isinstance(exc, StudentError):
+        return "fail", exc.describe()
+    if isinstance(exc, (GradingFailure, GradientCheckError)):
+        return "fail", str(exc)
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip()
+        return "fail", text or "a check failed"
+    if type(exc).__name__ == "Failed":  # pytest.fail(...)
+        return "fail", str(exc)
+    return "error", f"the test could not use what the submission returned: {type(exc).__name__}: {exc}"

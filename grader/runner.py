@@ -1,0 +1,191 @@
+"""Grades one submission: stage it, scan it, run the suite in a forked grading worker.
+
+The worker is forked from the (warm) calling process, so Python, numpy, pytest and the grader
+are imported once per process, not once per submission, and each submission still gets a
+clean interpreter state. The worker writes one JSON line per finished test; if it dies or
+runs past the suite's time limit, the tests it did not finish are reported as such.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import __version__
+from grader.assignment import Assignment
+from grader.sandbox.staging import stage_submission
+from grader.staticcheck import scan_imports
+
+PYTEST_INI = Path(__file__).with_name("pytest_grading.ini")
+SCHEMA = "dlgrade-results"
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class GradeOptions:
+    mode: str = "hidden"  # hidden | public
+    secret: str = "public"
+    isolation: str = "auto"
+    device: str = "auto"
+    hide: tuple = ()
+    tests_dir: Path | None = None  # override (validate uses the hidden tests, check the public ones)
+    keyword: str | None = None  # pytest -k, for debugging one test
+
+
+def content_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        if "__pycache__" in p.parts:
+            continue
+        h.update((p.relative_to(path).as_posix() if path.is_dir() else p.name).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def grade_submission(assignment: Assignment, submission: Path, student_id: str,
+                     options: GradeOptions | None = None) -> dict:
+    """Returns the result document of one submission (see ``SCHEMA``)."""
+    options = options or GradeOptions()
+    t0 = time.perf_counter()
+    tests_dir = options.tests_dir or (assignment.public_tests_dir if options.mode == "public"
+                                      else assignment.hidden_tests_dir)
+    staged = stage_submission(Path(submission), assignment.submit, assignment.provided_files())
+    result = {
+        "id": student_id,
+        "path": str(submission),
+        "assignment": assignment.id,
+        "content_hash": content_hash(Path(submission)) if Path(submission).exists() else "",
+        "suite_hash": assignment.suite_hash(tests_dir),
+        "engine_version": __version__,
+        "isolation": "",
+        "problems": list(staged.problems),
+        "static_findings": [],
+        "tests": [],
+        "status": "graded",
+        "error": None,
+    }
+    try:
+        if assignment.numpy_only:
+            for rel in staged.files:
+                if rel.endswith(".py"):
+                    result["static_findings"] += scan_imports(staged.path / rel, rel, assignment.allowed_imports)
+        tests, isolation, error = _run_suite(assignment, staged.path, student_id, tests_dir, options)
+        result["tests"], result["isolation"] = tests, isolation
+        if error:
+            result["error"] = error
+    except Exception as exc:  # an infrastructure failure: reported, never scored as a pass
+        result["status"] = "infra_error"
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        staged.cleanup()
+    finish_scores(result, assignment)
+    result["duration_s"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def finish_scores(result: dict, assignment: Assignment) -> None:
+    earned = sum(t["points"] for t in result["tests"])
+    possible = sum(t["max_points"] for t in result["tests"])
+    if not result["tests"] and result["status"] == "graded":
+        result["status"] = "infra_error"
+        result["error"] = result["error"] or "no test ran"
+    result["score"] = round(earned, 4)
+    result["max_score"] = round(possible, 4)
+    result["percent"] = round(100.0 * earned / possible, 2) if possible else 0.0
+
+
+def _run_suite(assignment, workdir, student_id, tests_dir, options):
+    fd, lines_path = tempfile.mkstemp(prefix="dlgrade-results-", suffix=".jsonl")
+    os.close(fd)
+    meta_path = lines_path + ".meta"
+    try:
+        pid = os.fork()
+        if pid == 0:  # the grading worker
+            code = 1
+            try:
+                code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path), meta_path)
+            finally:
+                os._exit(code)
+        error = _wait(pid, assignment.limits.suite_timeout_s)
+        tests = _read_lines(lines_path)
+        isolation = ""
+        if os.path.exists(meta_path):
+            with open(meta_path, encoding="utf-8") as f:
+                meta = json.load(f)
+            isolation = meta.get("isolation", "")
+            if meta.get("collect_error"):
+                error = meta["collect_error"]
+        return tests, isolation, error
+    finally:
+        for p in (lines_path, meta_path):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+def _wait(pid: int, limit_s: float) -> str | None:
+    deadline = time.monotonic() + limit_s
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            if os.WIFSIGNALED(status):
+                return f"the grading worker died with signal {os.WTERMSIG(status)}"
+            return None
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return f"the suite's time limit of {limit_s:g} s was reached; unfinished tests earn nothing"
+        time.sleep(0.01)
+
+
+def _read_lines(path) -> list:
+    tests = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                try:
+                    tests.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass  # a line cut by a kill: that test did not finish
+    return tests
+
+
+def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, meta_path) -> int:
+    import pytest
+
+    from grader.plugin import DlgradePlugin, GradingContext
+
+    # The worker's own output is not the student's business and never parsed.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if not os.environ.get("DLGRADE_DEBUG"):
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    ctx = GradingContext(
+        assignment=assignment, workdir=workdir, student_id=student_id, secret=options.secret, mode=options.mode,
+        isolation=options.isolation, device=options.device, hide=options.hide, results_path=lines_path,
+    )
+    plugin = DlgradePlugin(ctx)
+    args = [str(tests_dir), "-c", str(PYTEST_INI), "--rootdir", str(tests_dir), "-p", "no:cacheprovider",
+            "-p", "no:stepwise", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore"]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    code = pytest.main(args, plugins=[plugin])
+    meta = {"isolation": ctx.isolation_used, "exit": int(code)}
+    if int(code) in (2, 3, 4):  # interrupted, internal error, usage error: the suite itself broke
+        meta["collect_error"] = f"the test suite could not run (pytest exit code {int(code)})"
+    with open(meta_path, "w", encoding="utf-8") as f:
+        json.dump(meta, f)
+    sys.stdout.flush()
+    return 0
