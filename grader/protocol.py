@@ -154,7 +154,7 @@ def _is_key(k) -> bool:
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.save(buf, arr, allow_pickle=False)  # (np.ascontiguousarray would turn 0-d into (1,))
     return buf.getvalue()
 
 

@@ -10,7 +10,7 @@ import inspect
 import textwrap
 import weakref
 
-from grader.errors import SandboxCrash, SandboxError, StudentError
+from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
 from grader.protocol import Decoder, Encoder, ref
 from grader.sandbox.launcher import Sandbox, error_from_reply
 
@@ -28,6 +28,9 @@ class Session:
         self.timeout = call_timeout_s
         self.import_timeout = import_timeout_s
         self.calls: list[str] = []  # names of the student functions exercised (per test)
+        # A function that ran past its deadline once is not called again in this submission:
+        # later tests fail at once instead of each waiting out the deadline.
+        self.hung: dict[str, str] = {}
         self._pending_release: list[int] = []
         self._imported: set[str] = set()
         # An import that failed once (syntax error, exception, endless loop at import time) is
@@ -88,8 +91,18 @@ class Session:
             raise exc
         generation = self.sandbox.generation
         dec = Decoder(payloads, from_handle=lambda node: Handle(self, node, generation))
-        return {k: dec.decode(v) for k, v in reply.items() if k in ("value", "args", "kwargs")} | {
-            "callable": reply.get("callable")}
+        try:
+            out = {k: dec.decode(v) for k, v in reply.items() if k in ("value", "args", "kwargs")}
+        except ProtocolError as exc:  # the decoder is the trust boundary: a bad value ends the child
+            self.sandbox.stop()
+            raise SandboxCrash(f"{where}: the submission's process sent a malformed value: {exc}") from None
+        out["callable"] = reply.get("callable") is True
+        return out
+
+    def stats(self) -> dict:
+        """The child's own counts (live handles, imported modules); for the engine's tests."""
+        self.ensure_started()
+        return self.request({"op": "stats"}, {}, "stats")["value"]
 
     def release(self, hid: int, generation: int) -> None:
         if generation == self.sandbox.generation:
@@ -132,11 +145,17 @@ class _Remote:
 
     def _call(self, attr, args, kwargs, return_args=False):
         where = self._label(attr)
-        target = self._target()
         self._session.calls.append(where)
-        out = self._session.request(
-            {"op": "call", "target": target, "attr": attr, "return_args": return_args},
-            {"args": _to_wire(list(args)), "kwargs": _to_wire(dict(kwargs))}, where)
+        if where in self._session.hung:
+            raise SandboxTimeout(f"{where} was not called again: {self._session.hung[where]}")
+        target = self._target()
+        try:
+            out = self._session.request(
+                {"op": "call", "target": target, "attr": attr, "return_args": return_args},
+                {"args": _to_wire(list(args)), "kwargs": _to_wire(dict(kwargs))}, where)
+        except SandboxTimeout as exc:
+            self._session.hung[where] = f"an earlier call of it {exc}"
+            raise SandboxTimeout(f"{where} {exc}") from None
         if return_args:
             return out["value"], out["args"], out["kwargs"]
         return out["value"]

@@ -51,10 +51,41 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+_warm: set = set()
+
+
+def warm_up(assignment: Assignment) -> None:
+    """Imports, once per process, what every grading worker needs, so that forked workers
+    start warm: pytest, the plugin and checks, the course data and the reference modules.
+    CUDA is never initialised here (it must not be before a fork)."""
+    if assignment.slug in _warm:
+        return
+    import pytest  # noqa: F401
+
+    import grader.checks  # noqa: F401
+    import grader.data  # noqa: F401
+    import grader.gradcheck  # noqa: F401
+    from grader.plugin import DlgradePlugin, GradingContext
+
+    if not assignment.numpy_only:
+        import torch
+
+        torch.set_num_threads(1)
+    if assignment.has_solutions:
+        plugin = DlgradePlugin(GradingContext(assignment=assignment, workdir=assignment.solution_dir))
+        for name in assignment.submit:
+            try:
+                plugin.load_reference(name[:-3] if name.endswith(".py") else name)
+            except Exception:  # a broken reference shows up, with its traceback, in the tests
+                pass
+    _warm.add(assignment.slug)
+
+
 def grade_submission(assignment: Assignment, submission: Path, student_id: str,
                      options: GradeOptions | None = None) -> dict:
     """Returns the result document of one submission (see ``SCHEMA``)."""
     options = options or GradeOptions()
+    warm_up(assignment)
     t0 = time.perf_counter()
     tests_dir = options.tests_dir or (assignment.public_tests_dir if options.mode == "public"
                                       else assignment.hidden_tests_dir)

@@ -147,6 +147,9 @@ class ChildServer:
         args = dec.decode(header.get("args", {"$": "list", "v": []}))
         return {"value": enc.encode(namespace[name](module, *args))}
 
+    def op_stats(self, header, dec, enc):
+        return {"value": enc.encode({"handles": len(self.handles), "modules": sorted(self.modules)})}
+
     def op_release(self, header, dec, enc):
         return {"value": None}
 

@@ -1,0 +1,41 @@
+"""Shared fixtures of the framework's own tests."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox.launcher import THREAD_ENV, Sandbox, SandboxConfig, bwrap_works
+from grader.proxy import Session, StudentModule
+
+for _k, _v in THREAD_ENV.items():
+    os.environ.setdefault(_k, _v)
+
+ROOT = Path(__file__).resolve().parent.parent
+ISOLATIONS = (["namespaces"] if bwrap_works() else []) + ["process"]
+
+
+@pytest.fixture(params=ISOLATIONS)
+def isolation(request):
+    return request.param
+
+
+@pytest.fixture
+def make_student(tmp_path, isolation):
+    """make_student(source, **config) -> StudentModule proxy over a one-file submission 'mod'."""
+    sessions = []
+
+    def make(source: str, timeout: float = 5.0, **cfg):
+        sub = tmp_path / f"sub{len(sessions)}"
+        sub.mkdir()
+        (sub / "mod.py").write_text(textwrap.dedent(source))
+        cfg.setdefault("hide", (str(ROOT), str(tmp_path / "hidden")))
+        session = Session(Sandbox(SandboxConfig(workdir=sub, isolation=isolation, **cfg)), "mod", timeout)
+        sessions.append(session)
+        return StudentModule(session, "mod")
+
+    yield make
+    for s in sessions:
+        s.close()

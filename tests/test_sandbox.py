@@ -1,0 +1,278 @@
+"""The sandbox child: calls, handles, failures and restarts, limits, isolation, hostile replies."""
+from __future__ import annotations
+
+import gc
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader.errors import SandboxCrash, SandboxError, SandboxTimeout, StudentError
+from grader.sandbox.staging import stage_submission
+
+
+def test_calls_copy_values_both_ways(make_student):
+    st = make_student("""
+        import numpy as np
+        def double(x):
+            return x * 2
+        def mutate(a):
+            a[0] = 99.0
+    """)
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(st.double(x), 2 * x)
+    value, args, kwargs = st.call_with_args("mutate", x.copy())
+    assert value is None and args[0][0] == 99.0 and kwargs == {}
+    assert x[0] == 0.0  # the grading process's copy is untouched
+    assert st._session.calls == ["mod.double", "mod.mutate"]
+
+
+def test_student_exception_carries_type_message_and_only_student_frames(make_student):
+    st = make_student("""
+        def helper(x):
+            raise ValueError(f"bad activation {x!r}")
+        def f(x):
+            return helper(x)
+    """)
+    with pytest.raises(StudentError) as info:
+        st.f("swish")
+    err = info.value
+    assert err.exc_type == "ValueError" and err.is_a(ValueError) and "swish" in err.message
+    assert "mod.py" in err.traceback and "helper" in err.traceback
+    assert "grader" not in err.traceback and "child.py" not in err.traceback
+
+
+def test_wrong_signature_is_a_clear_student_error(make_student):
+    st = make_student("def f(x):\n    return x\n")
+    with pytest.raises(StudentError, match="TypeError"):
+        st.f(1, 2)
+
+
+def test_handles_call_methods_read_attributes_and_are_released(make_student):
+    st = make_student("""
+        class Model:
+            def __init__(self, k):
+                self.k = k
+                self.training = True
+            def __call__(self, x):
+                return x + self.k
+            def eval(self):
+                self.training = False
+                return self
+        def combine(a, b):
+            return a.k + b.k
+    """)
+    m = st.Model(3)
+    assert m(1.5) == 4.5
+    assert m.training is True and m.k == 3
+    m.eval()
+    assert m.training is False
+    m.k = 10
+    assert st.combine(m, st.Model(1)) == 11
+    assert m != m.k and bool(m)
+    before = st._session.stats()["handles"]
+    del m
+    gc.collect()
+    st._session.stats()  # releases piggyback on the next request
+    assert st._session.stats()["handles"] < before
+
+
+def test_probe_runs_in_the_child_with_the_module(make_student):
+    st = make_student("class Net:\n    def __init__(self):\n        self.w = [1, 2, 3]\n")
+
+    def count_weights(module, net):
+        return len(net.w) + len(module.__name__)
+
+    assert st.probe(count_weights, st.Net()) == 3 + len("mod")
+
+
+def test_timeout_kills_restarts_and_fails_fast_afterwards(make_student):
+    st = make_student("""
+        def spin():
+            while True:
+                pass
+        def ok():
+            return 1
+    """, timeout=1.0)
+    t0 = time.monotonic()
+    with pytest.raises(SandboxTimeout, match="timed out"):
+        st.spin()
+    assert time.monotonic() - t0 < 5
+    assert st.ok() == 1  # a fresh child
+    t0 = time.monotonic()
+    with pytest.raises(SandboxTimeout, match="not called again"):
+        st.spin()
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_exit_and_segfault_are_crashes_and_the_child_restarts(make_student):
+    st = make_student("""
+        import os, ctypes
+        def leave():
+            os._exit(0)
+        def segv():
+            ctypes.string_at(0)
+        def ok():
+            return "alive"
+    """)
+    with pytest.raises(SandboxCrash, match="exited with status 0"):
+        st.leave()
+    assert st.ok() == "alive"
+    with pytest.raises(SandboxCrash, match="segmentation fault"):
+        st.segv()
+    assert st.ok() == "alive"
+
+
+def test_stale_handle_after_restart_is_an_error(make_student):
+    st = make_student("import os\nclass A:\n    pass\ndef die():\n    os._exit(3)\n")
+    a = st.A()
+    with pytest.raises(SandboxCrash):
+        st.die()
+    with pytest.raises(SandboxError, match="restarted"):
+        st.probe(_identity, a)
+
+
+def _identity(module, x):
+    return x
+
+
+def test_memory_bomb_hits_the_address_space_limit(make_student):
+    st = make_student("""
+        def bomb():
+            blocks = []
+            while True:
+                blocks.append(bytearray(50 * 2**20))
+    """, memory_mb=512)
+    with pytest.raises(SandboxCrash, match="memory"):
+        st.bomb()
+
+
+def test_import_errors_are_reported_once_and_not_retried(make_student):
+    st = make_student("import numpy as np\ndef f(:\n    pass\n")
+    with pytest.raises(StudentError, match="SyntaxError"):
+        st.f()
+    with pytest.raises(StudentError, match="SyntaxError"):
+        st.f()
+
+
+def test_blocked_modules_cannot_be_imported_even_lazily(make_student):
+    st = make_student("def f():\n    import torch\n    return 1\n", block_modules=("torch",))
+    with pytest.raises(StudentError, match="ImportError|ModuleNotFoundError"):
+        st.f()
+
+
+def test_a_forged_reply_is_a_protocol_violation(make_student):
+    # The student's code knows the reply pipe (it is in sys.argv) and writes garbage to it.
+    st = make_student("""
+        import os, struct, sys
+        def forge():
+            fd = int(sys.argv[sys.argv.index("--out") + 1])
+            os.write(fd, struct.pack(">I", 2**31 - 1) + b"{}")
+        def forge_order():
+            fd = int(sys.argv[sys.argv.index("--out") + 1])
+            body = b'{"seq": 99999, "ok": true, "value": 1, "sizes": []}'
+            os.write(fd, struct.pack(">I", len(body)) + body)
+        def forge_utf8():
+            fd = int(sys.argv[sys.argv.index("--out") + 1])
+            body = b'{"seq": 2, "ok": true, "value": "\\xff\\xfe"}'
+            os.write(fd, struct.pack(">I", len(body)) + body.replace(b"\\\\xff\\\\xfe", bytes([255, 254])))
+        def ok():
+            return 1
+    """)
+    with pytest.raises(SandboxCrash, match="malformed"):
+        st.forge()
+    assert st.ok() == 1
+    with pytest.raises(SandboxCrash, match="order|malformed"):
+        st.forge_order()
+    assert st.ok() == 1
+    with pytest.raises(SandboxCrash):
+        st.forge_utf8()
+
+
+def test_isolation_hides_the_course_and_blocks_writes_and_network(make_student, isolation, tmp_path):
+    if isolation != "namespaces":
+        pytest.skip("only the namespace level hides files and the network")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "secret.txt").write_text("expected values")
+    st = make_student("""
+        import os, socket
+        def read(path):
+            try:
+                return open(path).read()
+            except OSError as exc:
+                return type(exc).__name__
+        def write(path):
+            try:
+                open(path, "w").write("x")
+                return "written"
+            except OSError as exc:
+                return type(exc).__name__
+        def connect():
+            try:
+                socket.create_connection(("1.1.1.1", 53), timeout=1)
+                return "connected"
+            except OSError as exc:
+                return type(exc).__name__
+        def uid():
+            return os.getuid()
+    """)
+    assert st.read(str(hidden / "secret.txt")) != "expected values"
+    st.write(str(tmp_path / "escape.txt"))  # lands, at most, in the sandbox's own throw-away tmpfs
+    assert not (tmp_path / "escape.txt").exists()
+    assert st.write("/usr/escape.txt") != "written"  # the system is read-only
+    assert st.connect() != "connected"
+    assert st.uid() == 65534
+
+
+def test_nothing_outlives_the_child(make_student, isolation, tmp_path):
+    marker = tmp_path / "marker"
+    if isolation != "namespaces":
+        pytest.skip("a setsid'd grandchild escapes process-level isolation; namespaces are required")
+    st = make_student("""
+        import subprocess
+        def spawn():
+            p = subprocess.Popen(["sleep", "30"], start_new_session=True)
+            return p.pid
+    """)
+    st.spawn()
+    session = st._session
+    host_before = _sleepers()
+    assert host_before, "the background process should be running"
+    session.close()
+    deadline = time.monotonic() + 5
+    while _sleepers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _sleepers()
+
+
+def _sleepers():
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if f.read().split(b"\0")[:2] == [b"sleep", b"30"]:
+                        found.append(pid)
+            except OSError:
+                pass
+    return found
+
+
+def test_staging_refuses_reserved_names_links_and_missing_files(tmp_path):
+    sub = tmp_path / "s"
+    sub.mkdir()
+    (sub / "nn_basics.py").write_text("x = 1\n")
+    for name in ("numpy.py", "conftest.py", "sitecustomize.py", "evil.pth", "json.py"):
+        (sub / name).write_text("print('pwned')\n")
+    os.symlink("/etc/passwd", sub / "link.py")
+    staged = stage_submission(sub, ["nn_basics.py", "other.py"])
+    try:
+        assert staged.files == ["nn_basics.py"]
+        text = "\n".join(staged.problems)
+        for name in ("numpy.py", "conftest.py", "sitecustomize.py", "evil.pth", "json.py", "link.py", "other.py"):
+            assert name in text
+        assert staged.missing == ["other.py"]
+    finally:
+        staged.cleanup()

@@ -1,0 +1,63 @@
+"""Stub generation from the solutions' markers."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from grader.sync import MarkerError, make_stub, strip_markers, sync
+
+SOURCE = '''def f(x):
+    """Doubles x. x: (n, m) float64."""
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+
+
+class A:
+    def g(self):
+        ### BEGIN SOLUTION
+        y = 1
+        return y
+        ### END SOLUTION
+'''
+
+
+def test_solution_blocks_become_stubs_at_their_indentation():
+    stub = make_stub(SOURCE)
+    assert "return 2 * x" not in stub and "y = 1" not in stub
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError\n" in stub
+    assert "        # YOUR CODE HERE\n        raise NotImplementedError\n" in stub
+    assert '"""Doubles x. x: (n, m) float64."""' in stub
+    compile(stub, "stub", "exec")
+
+
+def test_strip_markers_keeps_the_solution():
+    out = strip_markers(SOURCE)
+    assert "return 2 * x" in out and "BEGIN SOLUTION" not in out
+
+
+@pytest.mark.parametrize("bad", [
+    "### BEGIN SOLUTION\nx = 1\n",
+    "x = 1\n### END SOLUTION\n",
+    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+])
+def test_broken_markers_are_errors(bad):
+    with pytest.raises(MarkerError):
+        make_stub(bad)
+
+
+def test_sync_check_detects_a_hand_edited_stub(tmp_path):
+    root = tmp_path / "course"
+    (root / "solutions" / "a99_demo").mkdir(parents=True)
+    (root / "assignments" / "a99_demo").mkdir(parents=True)
+    (root / "solutions" / "a99_demo" / "demo.py").write_text(SOURCE)
+    (root / "assignments" / "a99_demo" / "assignment.toml").write_text(
+        '[assignment]\nid = "a99"\ntitle = "demo"\n[files]\nsubmit = ["demo.py"]\n')
+    assert sync(root, check=True) == ["assignments/a99_demo/demo.py (stub of solutions/a99_demo/demo.py)"]
+    sync(root)
+    assert sync(root, check=True) == []
+    stub = root / "assignments" / "a99_demo" / "demo.py"
+    stub.write_text(stub.read_text() + "\n# edited by hand\n")
+    assert len(sync(root, check=True)) == 1
+    shutil.rmtree(root)
