@@ -39,6 +39,7 @@ class Assignment:
     limits: Limits = field(default_factory=Limits)
     gpu_skipped_points: str = "withhold"
     total_points: float = 100.0
+    banned: dict = field(default_factory=dict)  # function/class -> dotted callables it may not use
 
     @property
     def student_dir(self) -> Path:
@@ -153,4 +154,5 @@ def load(key: str, root: Path | None = None) -> Assignment:
         limits=limits,
         gpu_skipped_points=cfg.get("gpu", {}).get("skipped_points", "withhold"),
         total_points=float(a.get("total_points", 100)),
+        banned={k: list(v) for k, v in cfg.get("banned", {}).items()},
     )

@@ -132,29 +132,164 @@ def check(assignment, path, isolation, device, keyword):
 @click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
 @click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
-def grade(assignment, submissions, json_path, secret, isolation, device):
-    """Grade a folder of per-student submission folders with the hidden tests."""
-    from grader.batch import grade_batch
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once [default: all cores; with --scheduler: tasks in flight].")
+@click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("gradebook.sqlite"), show_default=True, help="SQLite gradebook; each result is committed to it.")
+@click.option("--regrade", is_flag=True, help="Grade again even submissions whose content and suite are unchanged.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV mapping submission names to student ids (columns like name,id or file,student_id).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask distributed cluster.")
+@click.option("--quiet", "-q", is_flag=True, help="No line per submission (the progress bar stays).")
+def grade(assignment, submissions, json_path, secret, isolation, device, workers, gradebook_path, regrade, roster,
+          scheduler, quiet):
+    """Grade SUBMISSIONS (a folder of per-student folders, zips, .py files or notebooks, or a zip of
+    them) with the hidden tests, in parallel, into the gradebook; unchanged submissions are skipped."""
+    from grader.batch import BatchReport, RichReporter, grade_batch
+    from grader.gradebook import GradebookError
     from grader.results import results_document, write_json_atomic
 
     a = _load(assignment)
     if not a.has_solutions:
         raise click.ClickException(f"{a.solution_dir} is missing: grading needs the hidden tests")
     opts = GradeOptions(secret=_secret(secret), isolation=isolation, device=device,
-                        hide=_hide(a, submissions.resolve(), json_path.resolve().parent if json_path else None))
-
-    def show(res):
-        flag = "" if res["status"] == "graded" else f" [red]{res['status']}: {res['error']}[/]"
-        console.print(f"{res['id']:32s} {res['score']:7.2f}/{res['max_score']:g}  ({res['duration_s']:.1f} s){flag}")
-
-    results = grade_batch(a, submissions, opts, on_result=show)
+                        hide=_hide(a, submissions.resolve(), json_path.resolve().parent if json_path else None,
+                                   gradebook_path.resolve().parent))
+    report = BatchReport()
+    try:
+        results = grade_batch(a, submissions, opts, workers=workers, gradebook=gradebook_path, regrade=regrade,
+                              scheduler=scheduler, roster=roster, reporter=RichReporter(console, not quiet),
+                              report=report)
+    except (GradebookError, ValueError, RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        console.print(f"[yellow]stopped; the results committed so far are in {gradebook_path}; "
+                      f"run the same command again to grade the rest[/]")
+        sys.exit(130)
     if json_path:
         write_json_atomic(json_path, results_document(a.id, results))
         console.print(f"results written to {json_path}")
+    for name in report.ignored:
+        console.print(f"[yellow]ignored:[/] {name} (not a folder, .zip, .py or .ipynb)")
+    if report.missing:
+        console.print(f"[yellow]no submission from {len(report.missing)} roster students:[/] "
+                      + ", ".join(report.missing[:20]) + (" ..." if len(report.missing) > 20 else ""))
     if results:
-        times = sorted(r["duration_s"] for r in results)
-        console.print(f"{len(results)} submissions graded; median {times[len(times) // 2]:.2f} s per submission; "
-                      f"isolation: {results[0]['isolation'] or 'n/a'}")
+        times = sorted(r["duration_s"] for r in results if r["status"] == "graded") or [0.0]
+        console.print(f"{len(results)} submissions: {report.graded} graded, {report.reused} unchanged (kept), "
+                      f"{report.invalid} invalid, {report.infra_errors} infrastructure errors in "
+                      f"{report.wall_s:.1f} s; median {times[len(times) // 2]:.2f} s per submission; "
+                      f"isolation: {next((r['isolation'] for r in results if r['isolation']), 'n/a')}; "
+                      f"gradebook: {gradebook_path}")
+    else:
+        console.print(f"[yellow]no submissions found in {submissions}[/]")
+    if report.interrupted:
+        sys.exit(130)
+
+
+@main.group()
+@click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("gradebook.sqlite"), show_default=True)
+@click.pass_context
+def gradebook(ctx, gradebook_path):
+    """Inspect the gradebook and export grades and feedback."""
+    ctx.obj = {"path": gradebook_path}
+
+
+def _open_book(ctx):
+    from grader.gradebook import Gradebook, GradebookError
+
+    path = ctx.obj["path"]
+    if not Path(path).is_file():
+        raise click.ClickException(f"no gradebook at {path} (run `dlgrade grade` first, or pass --gradebook)")
+    try:
+        return Gradebook(path)
+    except GradebookError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _which_assignment(book, key):
+    have = book.assignments()
+    if key:
+        wanted = key.lower()
+        for aid in have:
+            if aid.lower() == wanted or wanted.startswith(aid.lower() + "_"):
+                return aid
+        raise click.ClickException(f"no grades for '{key}' in the gradebook (have: {', '.join(have) or 'none'})")
+    if len(have) != 1:
+        raise click.ClickException(f"the gradebook has {', '.join(have) or 'no assignments'}; name one")
+    return have[0]
+
+
+@gradebook.command("show")
+@click.argument("assignment", required=False)
+@click.pass_context
+def gradebook_show(ctx, assignment):
+    """The current grade of every student."""
+    from grader.exports import summary
+
+    with _open_book(ctx) as book:
+        aid = _which_assignment(book, assignment)
+        results = book.current_results(aid)
+        stale = book.pending_infra_errors(aid)
+    table = Table(title=f"{aid}: {len(results)} students")
+    for col in ("student", "score", "status", "graded", "submission"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for r in results:
+        table.add_row(r["id"], f"{r['score']:g}/{r['max_score']:g}", r["status"], str(r.get("graded_at", ""))[:19],
+                      r.get("content_hash", ""))
+    console.print(table)
+    s = summary(results)
+    if s.get("graded"):
+        console.print(f"mean {s['mean']:.2f}, median {s['median']:g}, min {s['min']:g}, max {s['max']:g}; "
+                      + ", ".join(f"{k}: {v}" for k, v in s["statuses"].items()))
+    if stale:
+        console.print(f"[yellow]newest run was an infrastructure error (regrade them):[/] {', '.join(stale)}")
+
+
+@gradebook.command("export")
+@click.argument("assignment", required=False)
+@click.option("--format", "fmt", type=click.Choice(["csv", "gradescope", "feedback", "json"]), required=True)
+@click.option("--out", "-o", type=click.Path(path_type=Path),
+              help="File (csv, json) or folder (gradescope, feedback) [default: <assignment>-<format>...].")
+@click.option("--visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_published", show_default=True, help="Gradescope test visibility.")
+@click.pass_context
+def gradebook_export(ctx, assignment, fmt, out, visibility):
+    """Export the current grades: CSV (total and per test), Gradescope results.json per student,
+    per-student feedback reports (Markdown + HTML) or the JSON results document."""
+    from grader import exports
+
+    with _open_book(ctx) as book:
+        aid = _which_assignment(book, assignment)
+        results = book.current_results(aid)
+    title = ""
+    try:
+        title = assignment_mod.load(aid).title
+    except assignment_mod.AssignmentError:
+        pass
+    if fmt == "csv":
+        path = exports.export_csv(results, out or Path(f"{aid}-grades.csv"))
+        console.print(f"{len(results)} students written to {path}")
+    elif fmt == "json":
+        path = exports.export_json(aid, results, out or Path(f"{aid}-results.json"))
+        console.print(f"{len(results)} students written to {path}")
+    elif fmt == "gradescope":
+        files = exports.export_gradescope(results, out or Path(f"{aid}-gradescope"), visibility)
+        console.print(f"{len(files)} results.json files written under {out or Path(f'{aid}-gradescope')}")
+    else:
+        files = exports.export_feedback(results, out or Path(f"{aid}-feedback"), title)
+        console.print(f"{len(files)} feedback reports written under {out or Path(f'{aid}-feedback')}")
+
+
+@gradebook.command("check")
+@click.pass_context
+def gradebook_check(ctx):
+    """SQLite integrity check of the gradebook file."""
+    with _open_book(ctx) as book:
+        verdict = book.integrity_check()
+    console.print(verdict)
+    sys.exit(0 if verdict == "ok" else 1)
 
 
 @main.command()

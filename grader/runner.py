@@ -20,7 +20,7 @@ from pathlib import Path
 from grader import __version__
 from grader.assignment import Assignment
 from grader.sandbox.staging import stage_submission
-from grader.staticcheck import scan_imports
+from grader.staticcheck import scan_banned, scan_imports
 
 PYTEST_INI = Path(__file__).with_name("pytest_grading.ini")
 SCHEMA = "dlgrade-results"
@@ -109,8 +109,13 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
             for rel in staged.files:
                 if rel.endswith(".py"):
                     result["static_findings"] += scan_imports(staged.path / rel, rel, assignment.allowed_imports)
+        banned = {}
+        for rel in staged.files:
+            if rel.endswith(".py") and assignment.banned:
+                banned.update(scan_banned(staged.path / rel, rel, assignment.banned))
         tests, isolation, error = _run_suite(assignment, staged.path, student_id, tests_dir, options)
         result["tests"], result["isolation"] = tests, isolation
+        apply_banned(result, banned)
         if error:
             result["error"] = error
     except Exception as exc:  # an infrastructure failure: reported, never scored as a pass
@@ -121,6 +126,19 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
     finish_scores(result, assignment)
     result["duration_s"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def apply_banned(result: dict, banned: dict) -> None:
+    """A banned shortcut found by the static scan costs the points of every test that
+    exercised that function or class (the scan in the grading process decides, not the child)."""
+    for name, messages in banned.items():
+        result["static_findings"] += messages
+        for t in result["tests"]:
+            uses = any(f.split(".")[-1] == name or f.split(".")[0] == name or f.startswith(f"{name}(")
+                       for f in t["functions"])
+            if uses and t["status"] == "pass":
+                t["status"], t["points"] = "fail", 0.0
+                t["message"] = "not credited: " + "; ".join(messages)
 
 
 def finish_scores(result: dict, assignment: Assignment) -> None:

@@ -40,3 +40,52 @@ def scan_imports(path: Path, rel: str, allowed) -> list[str]:
         elif isinstance(node, ast.Name) and node.id == "importlib":
             findings.append(f"{rel}:{node.lineno}: 'importlib' is not allowed in this assignment")
     return findings
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _matches(dotted: str, banned: str) -> bool:
+    d, b = dotted.split("."), banned.split(".")
+    return len(d) >= len(b) and d[-len(b):] == b
+
+
+def scan_banned(path: Path, rel: str, banned: dict) -> dict:
+    """Finds banned shortcuts inside named functions/classes (CURRICULUM §1.4).
+
+    Args:
+        banned: {"TorchAdam": ["optim.Adam", "optim.AdamW", "torch._functional"], ...}: a
+            top-level function or class name -> dotted names it may not use (matched by suffix,
+            so "optim.Adam" catches torch.optim.Adam and optim.Adam; getattr(x, "Adam") too).
+
+    Returns:
+        {name: [message, ...]} for the names whose code uses a banned callable.
+    """
+    try:
+        tree = ast.parse(Path(path).read_bytes(), filename=rel)
+    except (SyntaxError, ValueError):
+        return {}
+    found = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) or node.name not in banned:
+            continue
+        for sub in ast.walk(node):
+            text = ""
+            if isinstance(sub, (ast.Attribute, ast.Name)):
+                text = _dotted(sub)
+            elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                text = sub.value
+            for b in banned[node.name]:
+                if text and (_matches(text, b) or text == b.split(".")[-1] and isinstance(sub, ast.Constant)):
+                    found.setdefault(node.name, []).append(
+                        f"{rel}:{sub.lineno}: {node.name} uses '{text}', which this assignment does not allow there")
+    for name in found:
+        found[name] = sorted(set(found[name]))
+    return found

@@ -6,15 +6,16 @@ mutant (the reference with one classic bug) loses points in each test it targets
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import tempfile
-import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.assignment import Assignment
-from grader.runner import GradeOptions, grade_submission
+from grader.runner import GradeOptions, grade_submission, warm_up
 from grader.sync import sync
 
 
@@ -92,8 +93,31 @@ def _failures(result: dict, limit: int = 5) -> str:
     return text + more + (f"\n    error: {result['error']}" if result.get("error") else "")
 
 
-def validate(a: Assignment, options: GradeOptions | None = None, progress=None) -> ValidationReport:
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _grade_one(job):
+    a, sid, path, options = job
+    return sid, grade_submission(a, path, sid, options)
+
+
+def _grade_all(a: Assignment, jobs, options, workers: int) -> dict:
+    """Grades (id, path) pairs; several at once in processes forked from this warm one."""
+    warm_up(a)
+    work = [(a, sid, path, options) for sid, path in jobs]
+    if workers <= 1:
+        return dict(map(_grade_one, work))
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        return dict(pool.imap_unordered(_grade_one, work))
+
+
+def validate(a: Assignment, options: GradeOptions | None = None, progress=None,
+             workers: int | None = None) -> ValidationReport:
     options = options or GradeOptions(secret="validate")
+    workers = workers or os.cpu_count() or 1
     report = ValidationReport(a.id)
     say = progress or (lambda msg: None)
     stale = sync(a.root, [a.slug], check=True)
@@ -101,12 +125,20 @@ def validate(a: Assignment, options: GradeOptions | None = None, progress=None) 
 
     work = Path(tempfile.mkdtemp(prefix="dlgrade-validate-"))
     try:
-        ref_dir = work / "reference"
-        ref_dir.mkdir()
-        say("reference")
-        t0 = time.perf_counter()
-        ref = grade_submission(a, reference_submission(a, ref_dir), "reference", options)
-        report.reference_seconds = time.perf_counter() - t0
+        jobs = [("reference", reference_submission(a, _mkdir(work / "reference"))), ("stub", a.student_dir)]
+        mutants = load_mutants(a)
+        for m in mutants:
+            mdir = _mkdir(work / f"mutant_{m.name}")
+            try:
+                apply_mutant(a, m, mdir)
+            except (ValueError, OSError) as exc:
+                report.add(False, f"mutant {m.name}", str(exc))
+                continue
+            jobs.append((f"mutant-{m.name}", mdir))
+        say(f"grading {len(jobs)} submissions")
+        results = _grade_all(a, jobs, options, workers)
+        ref, stub = results["reference"], results["stub"]
+        report.reference_seconds = ref["duration_s"]
         total = sum(t["max_points"] for t in ref["tests"])
         skipped_pts = sum(t["max_points"] for t in ref["tests"] if t["status"] == "skipped")
         report.add(abs(total - a.total_points) < 1e-6 or (skipped_pts and a.gpu_skipped_points == "redistribute"),
@@ -116,25 +148,15 @@ def validate(a: Assignment, options: GradeOptions | None = None, progress=None) 
                    f"{f', {skipped_pts:g} skipped: no CUDA device' if skipped_pts else ''}) in {report.reference_seconds:.1f} s",
                    _failures(ref))
         report.add(ref["isolation"] != "none" or options.isolation == "none", f"isolation: {ref['isolation']}")
-
-        say("stub")
-        stub = grade_submission(a, a.student_dir, "stub", options)
         errors = [t for t in stub["tests"] if t["status"] in ("error", "crash")]
         report.add(stub["score"] == 0 and not errors and stub["tests"],
                    f"stub scores 0 ({stub['score']:g}/{stub['max_score']:g}) without errors",
                    _failures({"tests": [t for t in stub["tests"] if t["status"] in ("pass", "error", "crash")],
                               "error": stub.get("error")}))
-
-        for m in load_mutants(a):
-            say(f"mutant {m.name}")
-            mdir = work / f"mutant_{m.name}"
-            mdir.mkdir()
-            try:
-                apply_mutant(a, m, mdir)
-            except (ValueError, OSError) as exc:
-                report.add(False, f"mutant {m.name}", str(exc))
+        for m in mutants:
+            res = results.get(f"mutant-{m.name}")
+            if res is None:
                 continue
-            res = grade_submission(a, mdir, f"mutant-{m.name}", options)
             missing = [t for t in m.targets if not any(r["name"] == t for r in ref["tests"])]
             not_lost = [t for t in m.targets if t not in missing and not _lost(res, t)]
             lost_in = sorted({t["name"] for t in res["tests"] if t["status"] != "pass" and t["status"] != "skipped"})

@@ -127,3 +127,27 @@ def test_check_gradient_passes_right_and_fails_wrong_gradients():
 def test_sampling_bounds_the_work():
     assert len(sample_indices((10, 10))) == 100
     assert len(sample_indices((100, 100))) == 60
+
+
+def test_static_scans_find_disallowed_imports_and_banned_shortcuts(tmp_path):
+    from grader.runner import apply_banned
+    from grader.staticcheck import scan_banned, scan_imports
+
+    src = tmp_path / "m.py"
+    src.write_text(
+        "import numpy as np\nimport torch\nfrom grader.data import digits\n"
+        "x = __import__('jax')\n"
+        "class TorchAdam:\n    def step(self):\n        return torch.optim.Adam\n"
+        "def honest():\n    return np.zeros(1)\n"
+        "def sneaky():\n    import torch.nn.functional as F\n    return getattr(F, 'conv2d')\n")
+    found = scan_imports(src, "m.py", ("numpy", "grader.data"))
+    assert any("import torch" in f for f in found) and any("__import__" in f for f in found)
+    assert not any("grader.data" in f for f in found)
+    banned = scan_banned(src, "m.py", {"TorchAdam": ["optim.Adam"], "honest": ["np.dot"], "sneaky": ["F.conv2d"]})
+    assert set(banned) == {"TorchAdam", "sneaky"}
+    result = {"static_findings": [], "tests": [
+        {"functions": ["TorchAdam.step"], "status": "pass", "points": 5.0, "max_points": 5.0, "message": ""},
+        {"functions": ["m.honest"], "status": "pass", "points": 1.0, "max_points": 1.0, "message": ""}]}
+    apply_banned(result, {"TorchAdam": banned["TorchAdam"]})
+    assert [t["points"] for t in result["tests"]] == [0.0, 1.0]
+    assert "optim.Adam" in result["tests"][0]["message"]

@@ -164,6 +164,10 @@ def pin_threads() -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
+        # float32 on CUDA must be IEEE, not TF32 (CURRICULUM §2.5); only the new API is used,
+        # since touching the legacy allow_tf32 flags afterwards raises.
+        if getattr(torch.backends, "fp32_precision", "ieee") != "ieee":
+            torch.backends.fp32_precision = "ieee"
         try:
             torch.set_num_interop_threads(1)
         except RuntimeError:  # already set, or parallel work has started

@@ -251,8 +251,10 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
                                   output_activation="sigmoid"):
     """Backward pass of ``L_model_forward_with_dropout``.
 
-    Output layer as in A06's L_model_backward (sigmoid: dAL = -(Y/AL - (1-Y)/(1-AL)) then
-    linear_activation_backward with "sigmoid"; softmax: dZL = AL - Y then linear_backward).
+    Output layer: for both outputs use the shortcut of cross-entropy + sigmoid/softmax,
+        dZL = AL - Y,   then  dA[L-1], dW[L], db[L] = linear_backward(dZL, (A_prev, W, b))
+    (for a sigmoid output this equals dAL = -(Y/AL - (1-Y)/(1-AL)) pushed through the sigmoid,
+    but stays finite when a large learning rate saturates AL to exactly 0 or 1).
     Then for l = L-1, ..., 1: the incoming dA[l] is the gradient with respect to the DROPPED
     activations, so first re-apply that layer's mask, then the activation backward:
         dA = dropout_backward(dA[l], D[l], keep_probs[l-1])
@@ -274,10 +276,7 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
     L = len(caches)
     grads = {}
     linear_cache, ZL, _ = caches[L - 1]
-    if output_activation == "sigmoid":
-        dAL = -(Y / AL - (1 - Y) / (1 - AL))
-        dA_prev, dW, db = linear_activation_backward(dAL, (linear_cache, ZL), "sigmoid")
-    elif output_activation == "softmax":
+    if output_activation in ("sigmoid", "softmax"):
         dA_prev, dW, db = linear_backward(AL - Y, linear_cache)
     else:
         raise ValueError(f"unknown output activation {output_activation!r}; expected 'sigmoid' or 'softmax'")
