@@ -114,6 +114,7 @@ def check(assignment, path, isolation, device, keyword):
     a = _load(assignment)
     path = path or (Path.cwd() if (Path.cwd() / a.submit[0]).is_file() else a.student_dir)
     opts = GradeOptions(mode="public", isolation=isolation, device=device, keyword=keyword,
+                        only_required=Path(path).resolve() == a.student_dir.resolve(),
                         hide=_hide(a) if (a.solution_dir.is_dir()) else (str(Path.home()),))
     res = grade_submission(a, path, "local", opts)
     console.print(score_table(res, f"{a.id}: {a.title} — public tests"))

@@ -93,11 +93,12 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
         return f"'{name}' is an absolute path"
     if any(part == ".." for part in PurePosixPath(norm).parts):
         return f"'{name}' points outside the archive (..)"
-    mode = (info.external_attr >> 16) & 0xFFFF
-    if mode and stat.S_ISLNK(mode):
-        return f"'{name}' is a symbolic link"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        return f"'{name}' is not a regular file"
+    mode = (info.external_attr >> 16) & 0xFFFF  # Unix mode, where the archiver stored one
+    if stat.S_IFMT(mode):
+        if stat.S_ISLNK(mode):
+            return f"'{name}' is a symbolic link"
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            return f"'{name}' is not a regular file"
     return None
 
 

@@ -50,6 +50,7 @@ class GradingContext:
     results_path: Path | None = None  # JSON lines, one per finished test
     results: list = field(default_factory=list)
     isolation_used: str = ""
+    zygote: object = None  # warm-start server whose slot is ``workdir``
 
 
 def derive_seed(*parts: str) -> int:
@@ -108,7 +109,7 @@ class DlgradePlugin:
                 memory_mb=a.limits.memory_mb, cpu_s=a.limits.cpu_s, isolation=self.ctx.isolation,
                 hide=tuple(self.ctx.hide), gpu=not a.numpy_only and self.ctx.device != "cpu" and cuda_available(),
             )
-            self.session = Session(Sandbox(cfg), a.default_module, a.limits.call_timeout_s, a.limits.import_timeout_s)
+            self.session = Session(Sandbox(cfg, zygote=self.ctx.zygote), a.default_module, a.limits.call_timeout_s, a.limits.import_timeout_s)
             self.ctx.isolation_used = self.session.sandbox.isolation
         return self.session
 

@@ -36,6 +36,39 @@ class GradeOptions:
     hide: tuple = ()
     tests_dir: Path | None = None  # override (validate uses the hidden tests, check the public ones)
     keyword: str | None = None  # pytest -k, for debugging one test
+    only_required: bool = False  # stage only the files named in assignment.toml (check on the folder)
+    warm_start: bool = True  # fork each submission's child from a zygote (namespaces level only)
+
+
+_zygotes: dict = {}
+
+
+def zygote_for(assignment: Assignment, options: GradeOptions):
+    """This process's warm-start server for (assignment, sandbox settings), started on demand.
+
+    Returns None where warm start does not apply (process isolation, or it failed to start).
+    """
+    from grader.sandbox.launcher import SandboxConfig, Zygote, resolve_isolation
+
+    if not options.warm_start or options.mode != "hidden" or resolve_isolation(options.isolation) != "namespaces":
+        return None
+    from grader.plugin import cuda_available
+
+    gpu = not assignment.numpy_only and options.device != "cpu" and cuda_available()
+    key = (assignment.slug, tuple(options.hide), gpu, os.getpid())
+    z = _zygotes.get(key)
+    if z is not None and z.alive:
+        return z
+    slot = Path(tempfile.mkdtemp(prefix="dlgrade-slot-")) / "submission"
+    slot.mkdir()
+    z = Zygote(SandboxConfig(workdir=slot, preload=assignment.preload, memory_mb=assignment.limits.memory_mb,
+                             cpu_s=assignment.limits.cpu_s, hide=tuple(options.hide), gpu=gpu))
+    try:
+        z.start()
+    except Exception:
+        return None
+    _zygotes[key] = z
+    return z
 
 
 def content_hash(path: Path) -> str:
@@ -89,7 +122,9 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
     t0 = time.perf_counter()
     tests_dir = options.tests_dir or (assignment.public_tests_dir if options.mode == "public"
                                       else assignment.hidden_tests_dir)
-    staged = stage_submission(Path(submission), assignment.submit, assignment.provided_files())
+    zygote = zygote_for(assignment, options)
+    staged = stage_submission(Path(submission), assignment.submit, assignment.provided_files(),
+                              only_required=options.only_required, dest=zygote.cfg.workdir if zygote else None)
     result = {
         "id": student_id,
         "path": str(submission),
@@ -107,13 +142,13 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
     try:
         if assignment.numpy_only:
             for rel in staged.files:
-                if rel.endswith(".py"):
+                if rel.endswith(".py") and not rel.startswith("tests/"):
                     result["static_findings"] += scan_imports(staged.path / rel, rel, assignment.allowed_imports)
         banned = {}
         for rel in staged.files:
             if rel.endswith(".py") and assignment.banned:
                 banned.update(scan_banned(staged.path / rel, rel, assignment.banned))
-        tests, isolation, error = _run_suite(assignment, staged.path, student_id, tests_dir, options)
+        tests, isolation, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote)
         result["tests"], result["isolation"] = tests, isolation
         apply_banned(result, banned)
         if error:
@@ -122,6 +157,11 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         result["status"] = "infra_error"
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
+        if zygote is not None:
+            try:
+                zygote.request({"op": "reset"})  # nothing of this submission may outlive it
+            except Exception:
+                zygote.stop()
         staged.cleanup()
     finish_scores(result, assignment)
     result["duration_s"] = round(time.perf_counter() - t0, 3)
@@ -152,7 +192,7 @@ def finish_scores(result: dict, assignment: Assignment) -> None:
     result["percent"] = round(100.0 * earned / possible, 2) if possible else 0.0
 
 
-def _run_suite(assignment, workdir, student_id, tests_dir, options):
+def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None):
     fd, lines_path = tempfile.mkstemp(prefix="dlgrade-results-", suffix=".jsonl")
     os.close(fd)
     meta_path = lines_path + ".meta"
@@ -161,7 +201,8 @@ def _run_suite(assignment, workdir, student_id, tests_dir, options):
         if pid == 0:  # the grading worker
             code = 1
             try:
-                code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path), meta_path)
+                code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path), meta_path,
+                               zygote)
             finally:
                 os._exit(code)
         error = _wait(pid, assignment.limits.suite_timeout_s)
@@ -210,7 +251,7 @@ def _read_lines(path) -> list:
     return tests
 
 
-def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, meta_path) -> int:
+def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, meta_path, zygote=None) -> int:
     import pytest
 
     from grader.plugin import DlgradePlugin, GradingContext
@@ -224,6 +265,7 @@ def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, met
     ctx = GradingContext(
         assignment=assignment, workdir=workdir, student_id=student_id, secret=options.secret, mode=options.mode,
         isolation=options.isolation, device=options.device, hide=options.hide, results_path=lines_path,
+        zygote=zygote,
     )
     plugin = DlgradePlugin(ctx)
     args = [str(tests_dir), "-c", str(PYTEST_INI), "--rootdir", str(tests_dir), "-p", "no:cacheprovider",

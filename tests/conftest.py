@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.launcher import THREAD_ENV, Sandbox, SandboxConfig, bwrap_works
+from grader.sandbox.launcher import THREAD_ENV, Sandbox, SandboxConfig, Zygote, bwrap_works
 from grader.proxy import Session, StudentModule
 
 for _k, _v in THREAD_ENV.items():
     os.environ.setdefault(_k, _v)
 
 ROOT = Path(__file__).resolve().parent.parent
-ISOLATIONS = (["namespaces"] if bwrap_works() else []) + ["process"]
+# "namespaces-warm": children forked from a warm-start zygote inside the namespaces.
+ISOLATIONS = (["namespaces", "namespaces-warm"] if bwrap_works() else []) + ["process"]
 
 
 @pytest.fixture(params=ISOLATIONS)
@@ -25,17 +26,26 @@ def isolation(request):
 @pytest.fixture
 def make_student(tmp_path, isolation):
     """make_student(source, **config) -> StudentModule proxy over a one-file submission 'mod'."""
-    sessions = []
+    sessions, zygotes = [], []
 
     def make(source: str, timeout: float = 5.0, **cfg):
         sub = tmp_path / f"sub{len(sessions)}"
         sub.mkdir()
         (sub / "mod.py").write_text(textwrap.dedent(source))
         cfg.setdefault("hide", (str(ROOT), str(tmp_path / "hidden")))
-        session = Session(Sandbox(SandboxConfig(workdir=sub, isolation=isolation, **cfg)), "mod", timeout)
+        level = isolation.removesuffix("-warm")
+        config = SandboxConfig(workdir=sub, isolation=level, **cfg)
+        zygote = None
+        if isolation.endswith("-warm"):
+            zygote = Zygote(config)
+            zygote.start()
+            zygotes.append(zygote)
+        session = Session(Sandbox(config, zygote=zygote), "mod", timeout)
         sessions.append(session)
         return StudentModule(session, "mod")
 
     yield make
     for s in sessions:
         s.close()
+    for z in zygotes:
+        z.stop()

@@ -214,23 +214,108 @@ def _student_part_of(stderr_tail: str) -> str:
     return "\n".join(lines[-8:])
 
 
-class Sandbox:
-    """One live child for one submission; restarted by the proxy after a crash or timeout."""
+class Zygote:
+    """A warm fork server inside the sandbox (see grader.sandbox.zygote); one per grading process.
+
+    ``cfg.workdir`` is the host *slot* folder: the grading process stages each submission
+    there, and the zygote forks that submission's child with the slot as its working folder.
+    """
 
     def __init__(self, cfg: SandboxConfig):
         self.cfg = cfg
+        self.proc: subprocess.Popen | None = None
+        self.sock = None
+        self._buf = b""
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and self.sock is not None
+
+    def start(self) -> None:
+        import socket
+
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        cmd = _bwrap_args(self.cfg, SANDBOX_WORKDIR) + [
+            sys.executable, "-I", "-m", "grader.sandbox.zygote", "--control", str(child.fileno()),
+            "--slot", SANDBOX_WORKDIR, "--preload", ",".join(self.cfg.preload)]
+        nproc = _count_tasks_of_uid(os.getuid()) + self.cfg.extra_processes + 16
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(child.fileno(),), env=_child_env(self.cfg), close_fds=True,
+            preexec_fn=_limits(self.cfg, nproc, False), cwd=str(self.cfg.workdir))
+        child.close()
+        self.sock = parent
+        try:
+            self.request({"op": "reset"}, timeout=self.cfg.start_timeout_s)
+        except SandboxError:
+            self.stop()
+            raise
+
+    def request(self, msg: dict, fds=(), timeout: float = 10.0) -> dict:
+        import json
+        import socket
+
+        if not self.alive:
+            raise SandboxCrash("the warm-start server is not running")
+        try:
+            self.sock.settimeout(timeout)
+            socket.send_fds(self.sock, [json.dumps(msg).encode() + b"\n"], list(fds))
+            while b"\n" not in self._buf:
+                chunk = self.sock.recv(1 << 16)
+                if not chunk:
+                    raise OSError("closed")
+                self._buf += chunk
+            line, self._buf = self._buf.split(b"\n", 1)
+            reply = json.loads(line)
+            if not isinstance(reply, dict):
+                raise ValueError("malformed reply")
+            return reply
+        except (OSError, ValueError) as exc:
+            self.stop()
+            raise SandboxCrash(f"the warm-start server failed: {exc}") from None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except (subprocess.TimeoutExpired, ChildProcessError):
+                pass
+            self.proc = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class Sandbox:
+    """One live child for one submission; restarted by the proxy after a crash or timeout.
+
+    With a live ``zygote`` the child is forked from it (warm start); otherwise a fresh
+    interpreter is started (cold start).
+    """
+
+    def __init__(self, cfg: SandboxConfig, zygote: Zygote | None = None):
+        self.cfg = cfg
         self.isolation = resolve_isolation(cfg.isolation)
+        self.zygote = zygote if self.isolation == "namespaces" else None
+        self.zchild: int | None = None  # pid (inside the sandbox) of a zygote-forked child
         self.proc: subprocess.Popen | None = None
         self.local = None  # ChildServer in the 'none' mode
         self.generation = 0
         self.seq = 0
         self._stderr_path = None
+        self._w = self._r = None
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
         if self.isolation == "none":
             return self.local is not None
+        if self.zchild is not None:
+            return self.zygote.alive
         return self.proc is not None and self.proc.poll() is None
 
     def start(self) -> None:
@@ -240,6 +325,8 @@ class Sandbox:
 
             sys.path.insert(0, str(self.cfg.workdir))
             self.local = ChildServer(str(self.cfg.workdir))
+            return
+        if self.zygote is not None and self.zygote.alive and self._start_from_zygote():
             return
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
@@ -273,10 +360,46 @@ class Sandbox:
         self._r = from_child_r
         self.request({"op": "hello"}, [], timeout=self.cfg.start_timeout_s)
 
+    def _start_from_zygote(self) -> bool:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        fd, self._stderr_path = tempfile.mkstemp(prefix="dlgrade-stderr-")
+        try:
+            reply = self.zygote.request({"op": "spawn", "workdir": SANDBOX_WORKDIR,
+                                         "block": list(self.cfg.block_modules)},
+                                        fds=(to_child_r, from_child_w, fd))
+        except SandboxError:
+            for f in (to_child_w, from_child_r):
+                os.close(f)
+            return False  # fall back to a cold start
+        finally:
+            for f in (to_child_r, from_child_w, fd):
+                os.close(f)
+        self.zchild = reply.get("pid")
+        self._w, self._r = to_child_w, from_child_r
+        self._reader = Reader(from_child_r)
+        self.request({"op": "hello"}, [], timeout=self.cfg.start_timeout_s)
+        return True
+
+    def _stop_zygote_child(self) -> int | None:
+        """Kills the forked child (and all it started) through the zygote; its exit code."""
+        code = None
+        try:
+            reply = self.zygote.request({"op": "reset"}, timeout=10)
+            code = (reply.get("exits") or {}).get(str(self.zchild))
+        except SandboxError:
+            pass  # the zygote is gone (the student killed it?): it died with everything inside
+        self.zchild = None
+        return code
+
     def stop(self) -> None:
         """Kills the child and everything it started."""
         if self.isolation == "none":
             self.local = None
+            return
+        if self.zchild is not None:
+            self._stop_zygote_child()
+            self._close_pipes()
             return
         if self.proc is None:
             return
@@ -292,17 +415,22 @@ class Sandbox:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        self._close_pipes()
+        self.proc = None
+
+    def _close_pipes(self) -> None:
         for fd in (self._w, self._r):
             try:
                 os.close(fd)
-            except OSError:
+            except (OSError, TypeError):
                 pass
+        self._w = self._r = None
         if self._stderr_path:
             try:
                 os.unlink(self._stderr_path)
             except OSError:
                 pass
-        self.proc = None
+            self._stderr_path = None
 
     def stderr_tail(self, n: int = 4000) -> str:
         try:
@@ -329,6 +457,8 @@ class Sandbox:
             return parse_message(pack(reply, reply_payloads))
         if not self.alive:
             raise SandboxCrash(describe_exit(self.proc.returncode if self.proc else None, self.stderr_tail()))
+        if self._w is None:
+            raise SandboxCrash("the submission's process is not running")
         deadline = time.monotonic() + timeout
         try:
             write_message(self._w, header, payloads)
@@ -340,9 +470,15 @@ class Sandbox:
             self.stop()
             raise SandboxCrash(f"the submission's process sent a malformed reply: {exc}") from None
         except (SandboxCrash, BrokenPipeError, OSError):
-            code = self._wait_exit()
-            tail = self.stderr_tail()
-            self.stop()
+            if self.zchild is not None:
+                time.sleep(0.05)  # let the zygote reap it, so that its exit code is known
+                tail = self.stderr_tail()
+                code = self._stop_zygote_child()
+                self._close_pipes()
+            else:
+                code = self._wait_exit()
+                tail = self.stderr_tail()
+                self.stop()
             raise SandboxCrash(describe_exit(code, tail)) from None
         if reply.get("seq") != self.seq:
             self.stop()

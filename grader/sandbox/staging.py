@@ -31,9 +31,21 @@ class StagedSubmission:
     files: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # messages for the student
     missing: list = field(default_factory=list)
+    owned: bool = True  # False: a warm-start slot that outlives this submission
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.path.parent, ignore_errors=True)
+        if self.owned:
+            shutil.rmtree(self.path.parent, ignore_errors=True)
+        else:
+            empty_folder(self.path)
+
+
+def empty_folder(path: Path) -> None:
+    for entry in Path(path).iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def reserved_reason(relpath: str) -> str | None:
@@ -49,7 +61,7 @@ def reserved_reason(relpath: str) -> str | None:
 
 
 def stage_submission(source: Path, required: list[str], provided: dict[str, Path] | None = None,
-                     only_required: bool = False) -> StagedSubmission:
+                     only_required: bool = False, dest: Path | None = None) -> StagedSubmission:
     """Copies ``source`` into ``<private tmp>/submission``.
 
     Args:
@@ -58,16 +70,24 @@ def stage_submission(source: Path, required: list[str], provided: dict[str, Path
         provided: files the course ships next to the submission (copied last, so a student's
             own ``provided.py`` is replaced by the course's).
         only_required: copy the required files only (other files are ignored, not refused).
+        dest: an existing folder to stage into (a warm-start slot); emptied first.
     """
-    root = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
-    dest = root / "submission"
-    dest.mkdir()
-    staged = StagedSubmission(path=dest)
+    if dest is None:
+        root = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+        dest = root / "submission"
+        dest.mkdir()
+        staged = StagedSubmission(path=dest)
+    else:
+        empty_folder(dest)
+        staged = StagedSubmission(path=dest, owned=False)
     total = 0
     provided = provided or {}
     source = Path(source)
     candidates = []
-    if source.is_dir():
+    if source.is_file():  # a single-file submission, e.g. nn_basics.py itself
+        candidates.append(source)
+        source = source.parent
+    elif source.is_dir():
         for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__pycache__")))
             for fn in sorted(filenames):

@@ -152,8 +152,8 @@ def linear_activation_forward(A_prev, W, b, activation):
     Raises:
         ValueError -- for an unknown activation
     """
-    _check_activation(activation)
     ### BEGIN SOLUTION
+    _check_activation(activation)
     Z, linear_cache = linear_forward(A_prev, W, b)
     if activation == "relu":
         A = relu(Z)
@@ -337,8 +337,8 @@ def linear_activation_backward(dA, cache, activation):
     Raises:
         ValueError -- for an unknown activation
     """
-    _check_activation(activation)
     ### BEGIN SOLUTION
+    _check_activation(activation)
     linear_cache, Z = cache
     if activation == "relu":
         dZ = dA * relu_derivative(Z)

@@ -43,8 +43,10 @@ def test_perceptron_predict_and_gate(student):
 def test_gates(student, gate):
     tt = _tt()
     W, b = student.logic_gate_params(gate)
-    assert isinstance(W, np.ndarray) and W.shape == (1, 2), f"logic_gate_params: W must be (1, 2), got {getattr(W, 'shape', W)}"
-    assert isinstance(b, np.ndarray) and b.shape == (1, 1), f"logic_gate_params: b must be (1, 1), got {getattr(b, 'shape', b)}"
+    assert isinstance(W, np.ndarray) and W.shape == (1, 2), (
+        f"logic_gate_params: W must be (1, 2), got {getattr(W, 'shape', W)}")
+    assert isinstance(b, np.ndarray) and b.shape == (1, 1), (
+        f"logic_gate_params: b must be (1, 1), got {getattr(b, 'shape', b)}")
     s = W @ tt["X"] + b
     assert np.array_equal((s > 0).astype(float), tt[gate]), f"logic_gate_params({gate!r}) does not compute {gate}"
     assert np.min(np.abs(s)) >= 0.1, f"logic_gate_params({gate!r}): |W x + b| must be >= 0.1 on every input"

@@ -238,7 +238,8 @@ def test_logistic_backward_edge_cases(student, ref, rng):
     X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
     A32 = ref.logistic_forward(W.astype(np.float32), b.astype(np.float32), X32)
     got, after, _ = student.call_with_args("logistic_backward", X32, A32, Y32)
-    assert_close(got, ref.logistic_backward(X32, A32, Y32), name="logistic_backward(float32 X, A, Y)", rtol=1e-5, atol=1e-6)
+    assert_close(got, ref.logistic_backward(X32, A32, Y32), name="logistic_backward(float32 X, A, Y)",
+                 rtol=1e-5, atol=1e-6)
     assert_not_mutated("logistic_backward", (X32, A32, Y32), after, ("X", "A", "Y"))
     # integer X
     Xi = rng.integers(-3, 4, size=X.shape)
@@ -303,17 +304,19 @@ def test_optimize_cost_schedule(student, ref, rng):
 
 
 @pytest.mark.points(2)
-def test_optimize_does_not_mutate(student, rng):
+def test_optimize_does_not_mutate(student, ref, rng):
     W, b, X, Y = _problem(rng)
-    _, after, _ = student.call_with_args("optimize", W, b, X, Y, 20, 0.5)
+    got, after, _ = student.call_with_args("optimize", W, b, X, Y, 20, 0.5)
     assert_not_mutated("optimize", (W, b, X, Y), after, ("W", "b", "X", "Y"))
+    _check_optimize(got, ref.optimize(W, b, X, Y, 20, 0.5), "optimize(W, b, X, Y, 20, 0.5)")
 
 
 @pytest.mark.points(1)
 def test_optimize_float32(student, ref, rng):
     W, b, X, Y = _problem(rng, n_x=3, m=10)
     args = (W.astype(np.float32), b.astype(np.float32), X.astype(np.float32), Y.astype(np.float32), 5, 0.1)
-    _check_optimize(student.optimize(*args), ref.optimize(*args), "optimize (float32 W, b, X, Y)", rtol=1e-5, atol=1e-6)
+    _check_optimize(student.optimize(*args), ref.optimize(*args), "optimize (float32 W, b, X, Y)",
+                    rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- predict (4)
@@ -343,6 +346,9 @@ def test_predict_threshold_strict(student, rng):
     X = rng.standard_normal((n_x, m))
     got = student.predict(W, b, X)      # every probability is exactly 0.5: not > 0.5
     assert_close(got, np.zeros((1, m), dtype=np.int64), name="predict with all probabilities == 0.5 (strict >)",
+                 rtol=0, atol=0)
+    got = student.predict(W, np.array([[1e-9]]), X)      # every probability is just above 0.5
+    assert_close(got, np.ones((1, m), dtype=np.int64), name="predict with all probabilities == 0.5 + 2.5e-10",
                  rtol=0, atol=0)
 
 

@@ -107,11 +107,13 @@ def test_perceptron_predict_boundary(student):
 
 
 @pytest.mark.points(1)
-def test_perceptron_predict_types(student, rng):
+def test_perceptron_predict_types(student, ref, rng):
     n_x, m = int(rng.integers(2, 5)), int(rng.integers(3, 9))
     W, b, X = _random_unit(rng, n_x, m)
-    _check_prediction_array(student.perceptron_predict(W, b, X), m, "perceptron_predict")
-    _check_prediction_array(student.perceptron_predict(W, b, X[:, :1]), 1, "perceptron_predict (m = 1)")
+    for Xc, mc, label in ((X, m, "perceptron_predict"), (X[:, :1], 1, "perceptron_predict (m = 1)")):
+        got = student.perceptron_predict(W, b, Xc)
+        _check_prediction_array(got, mc, label)
+        assert_close(got, ref.perceptron_predict(W, b, Xc), name=label, rtol=0, atol=0)
 
 
 @pytest.mark.points(1)
@@ -303,6 +305,7 @@ def test_perceptron_cannot_learn_xor(student, ref):
     W, b, errors = student.perceptron_train(X, labels["XOR"], epochs=100)
     assert len(errors) == 100 and min(errors) > 0, (
         f"perceptron_train on XOR with epochs=100 must run all 100 epochs without ever reaching 0 "
-        f"errors (XOR is not linearly separable); got {len(errors)} epochs, min errors {min(errors) if errors else None}")
+        f"errors (XOR is not linearly separable); got {len(errors)} epochs, "
+        f"min errors {min(errors) if errors else None}")
     acc = float(np.mean(ref.perceptron_predict(W, b, X) == labels["XOR"]))
     assert acc <= 0.75, f"a single perceptron cannot get XOR right: final accuracy {acc} > 0.75"
