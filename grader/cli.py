@@ -197,10 +197,15 @@ def gradebook(ctx, gradebook_path):
     ctx.obj = {"path": gradebook_path}
 
 
-def _open_book(ctx):
+def _book_option(f):
+    return click.option("--gradebook", "book_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="SQLite gradebook [default: the group's --gradebook, gradebook.sqlite].")(f)
+
+
+def _open_book(ctx, book_path=None):
     from grader.gradebook import Gradebook, GradebookError
 
-    path = ctx.obj["path"]
+    path = book_path or ctx.obj["path"]
     if not Path(path).is_file():
         raise click.ClickException(f"no gradebook at {path} (run `dlgrade grade` first, or pass --gradebook)")
     try:
@@ -224,12 +229,13 @@ def _which_assignment(book, key):
 
 @gradebook.command("show")
 @click.argument("assignment", required=False)
+@_book_option
 @click.pass_context
-def gradebook_show(ctx, assignment):
+def gradebook_show(ctx, book_path, assignment):
     """The current grade of every student."""
     from grader.exports import summary
 
-    with _open_book(ctx) as book:
+    with _open_book(ctx, book_path) as book:
         aid = _which_assignment(book, assignment)
         results = book.current_results(aid)
         stale = book.pending_infra_errors(aid)
@@ -255,13 +261,14 @@ def gradebook_show(ctx, assignment):
               help="File (csv, json) or folder (gradescope, feedback) [default: <assignment>-<format>...].")
 @click.option("--visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
               default="after_published", show_default=True, help="Gradescope test visibility.")
+@_book_option
 @click.pass_context
-def gradebook_export(ctx, assignment, fmt, out, visibility):
+def gradebook_export(ctx, book_path, assignment, fmt, out, visibility):
     """Export the current grades: CSV (total and per test), Gradescope results.json per student,
     per-student feedback reports (Markdown + HTML) or the JSON results document."""
     from grader import exports
 
-    with _open_book(ctx) as book:
+    with _open_book(ctx, book_path) as book:
         aid = _which_assignment(book, assignment)
         results = book.current_results(aid)
     title = ""
@@ -284,10 +291,11 @@ def gradebook_export(ctx, assignment, fmt, out, visibility):
 
 
 @gradebook.command("check")
+@_book_option
 @click.pass_context
-def gradebook_check(ctx):
+def gradebook_check(ctx, book_path):
     """SQLite integrity check of the gradebook file."""
-    with _open_book(ctx) as book:
+    with _open_book(ctx, book_path) as book:
         verdict = book.integrity_check()
     console.print(verdict)
     sys.exit(0 if verdict == "ok" else 1)
@@ -326,6 +334,20 @@ def validate(assignments, device, isolation):
         all_ok &= rep.ok
     console.print("[green]all assignments valid[/]" if all_ok else "[red]validation failed[/]")
     sys.exit(0 if all_ok else 1)
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True)
+def release(assignment, out_dir):
+    """Build the student bundle (stub, handout, public tests, public engine, data; no solutions)."""
+    from grader.release import build_release
+
+    try:
+        path = build_release(_load(assignment), out_dir)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"wrote {path}")
 
 
 if __name__ == "__main__":

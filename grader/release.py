@@ -1,0 +1,58 @@
+"""``dlgrade release aNN``: the student bundle of one assignment.
+
+The zip holds the assignment folder (generated stub, handout, public tests, provided files),
+the public engine (the ``grader`` package: students run ``dlgrade check`` with the same
+engine), the course data and a minimal ``pyproject.toml``. It never holds ``solutions/``:
+the build refuses to finish if any file with a solution marker or from solutions/ slipped in.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from grader.assignment import Assignment
+from grader.sync import BEGIN, sync
+
+EXCLUDE_PARTS = {"__pycache__", ".pytest_cache"}
+
+
+def _files(folder: Path):
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not (EXCLUDE_PARTS & set(p.parts)) and not p.name.endswith(".pyc"):
+            yield p
+
+
+def build_release(a: Assignment, out_dir: Path) -> Path:
+    stale = sync(a.root, [a.slug], check=True)
+    if stale:
+        raise RuntimeError(f"stubs are out of sync with the solutions ({'; '.join(stale)}); run `dlgrade sync`")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{a.slug}.zip"
+    prefix = a.slug
+    entries: list[tuple[Path, str]] = []
+    for p in _files(a.student_dir):
+        entries.append((p, f"{prefix}/assignments/{a.slug}/{p.relative_to(a.student_dir).as_posix()}"))
+    grader_dir = a.root / "grader"
+    for p in _files(grader_dir):
+        entries.append((p, f"{prefix}/grader/{p.relative_to(grader_dir).as_posix()}"))
+    for p in _files(a.root / "datasets"):
+        entries.append((p, f"{prefix}/datasets/{p.relative_to(a.root / 'datasets').as_posix()}"))
+    entries.append((a.root / "pyproject.toml", f"{prefix}/pyproject.toml"))
+    solutions = (a.root / "solutions").resolve()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path, name in entries:
+            if solutions in path.resolve().parents:
+                raise RuntimeError(f"{path} is part of solutions/ and must not be released")
+            data = path.read_bytes()
+            if path.suffix in (".py", ".ipynb") and any(BEGIN.match(line) for line in
+                                                        data.decode("utf-8", "replace").splitlines()):
+                raise RuntimeError(f"{path} still contains a solution block")
+            zf.writestr(name, data)
+        zf.writestr(f"{prefix}/README.md", _readme(a))
+    return target
+
+
+def _readme(a: Assignment) -> str:
+    return (f"# {a.title}\n\nInstall once: `python3 -m venv .venv && . .venv/bin/activate && pip install -e .`\n\n"
+            f"Then edit `assignments/{a.slug}/{a.submit[0]}` and run `dlgrade check {a.id}` until every public "
+            f"test passes. The handout is `assignments/{a.slug}/README.md`. Submit: {', '.join(a.submit)}.\n")

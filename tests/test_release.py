@@ -1,0 +1,24 @@
+"""The student bundle holds the stub, handout, public tests, engine and data, and no solution."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from grader import assignment as assignment_mod
+from grader.release import build_release
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_release_bundle_has_no_solutions(tmp_path):
+    a = assignment_mod.load("a04", ROOT)
+    path = build_release(a, tmp_path)
+    names = zipfile.ZipFile(path).namelist()
+    assert "a04_nn_basics/assignments/a04_nn_basics/nn_basics.py" in names
+    assert "a04_nn_basics/assignments/a04_nn_basics/tests/test_public.py" in names
+    assert "a04_nn_basics/grader/sandbox/child.py" in names
+    assert any(n.startswith("a04_nn_basics/datasets/") for n in names)
+    assert not any("solutions" in n or "/mutants/" in n for n in names)
+    stub = zipfile.ZipFile(path).read("a04_nn_basics/assignments/a04_nn_basics/nn_basics.py").decode()
+    reference = (ROOT / "solutions/a04_nn_basics/nn_basics.py").read_text()
+    assert "raise NotImplementedError" in stub and stub != reference
