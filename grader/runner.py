@@ -8,6 +8,8 @@ runs past the suite's time limit, the tests it did not finish are reported as su
 from __future__ import annotations
 
 import hashlib
+import multiprocessing.util
+import shutil
 import json
 import os
 import signal
@@ -66,9 +68,18 @@ def zygote_for(assignment: Assignment, options: GradeOptions):
     try:
         z.start()
     except Exception:
+        shutil.rmtree(slot.parent, ignore_errors=True)
         return None
     _zygotes[key] = z
+    # Stop the server and remove its slot when this process ends (pool workers included:
+    # multiprocessing runs these finalizers; forked grading workers, which os._exit, do not).
+    multiprocessing.util.Finalize(z, _retire_zygote, args=(z, slot.parent), exitpriority=10)
     return z
+
+
+def _retire_zygote(z, folder) -> None:
+    z.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def content_hash(path: Path) -> str:
