@@ -40,6 +40,7 @@ class GradeOptions:
     keyword: str | None = None  # pytest -k, for debugging one test
     only_required: bool = False  # stage only the files named in assignment.toml (check on the folder)
     warm_start: bool = True  # fork each submission's child from a zygote (namespaces level only)
+    suite_server: bool = True  # collect the suite once per process, fork a worker per submission
 
 
 _zygotes: dict = {}
@@ -203,20 +204,73 @@ def finish_scores(result: dict, assignment: Assignment) -> None:
     result["percent"] = round(100.0 * earned / possible, 2) if possible else 0.0
 
 
+def _pytest_args(tests_dir: Path, options: GradeOptions) -> list:
+    # --tb=no: pytest would otherwise format a long traceback for every failing test, which
+    # cost more CPU than grading a broken submission; students get the engine's messages.
+    args = [str(tests_dir), "-c", str(PYTEST_INI), "--rootdir", str(tests_dir), "-p", "no:cacheprovider",
+            "-p", "no:stepwise", "-p", "no:logging", "--assert=plain", "-q", "--tb=no",
+            "--import-mode=importlib", "-W", "ignore"]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    return args
+
+
+_servers: dict = {}
+_broken_suites: set = set()
+
+
+def _server_for(assignment, tests_dir, options, zygote):
+    """This process's suite server for these settings (None if the suite cannot be collected)."""
+    from grader.plugin import DlgradePlugin, GradingContext
+    from grader.suite_server import SuiteServer
+
+    key = (assignment.slug, str(tests_dir), options.mode, options.keyword, options.isolation, options.device,
+           tuple(options.hide), os.getpid())
+    if key in _broken_suites:
+        return None
+    server = _servers.get(key)
+    if server is not None and server.zygote is zygote:
+        return server
+    if server is not None:
+        server.close()
+    ctx = GradingContext(assignment=assignment, workdir=Path(os.devnull), mode=options.mode,
+                         isolation=options.isolation, device=options.device, hide=options.hide, zygote=zygote)
+    server = SuiteServer(_pytest_args(tests_dir, options), ctx, DlgradePlugin)
+    server.zygote = zygote
+    _servers[key] = server
+    multiprocessing.util.Finalize(server, server.close, exitpriority=20)
+    server.key = key
+    return server
+
+
 def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None):
+    from grader.suite_server import ServerGone
+
     fd, lines_path = tempfile.mkstemp(prefix="dlgrade-results-", suffix=".jsonl")
     os.close(fd)
     meta_path = lines_path + ".meta"
     try:
-        pid = os.fork()
-        if pid == 0:  # the grading worker
-            code = 1
+        server = _server_for(assignment, tests_dir, options, zygote) if options.suite_server else None
+        error = None
+        if server is not None:
             try:
-                code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path), meta_path,
-                               zygote)
-            finally:
-                os._exit(code)
-        error = _wait(pid, assignment.limits.suite_timeout_s)
+                error = server.run({"workdir": str(workdir), "id": student_id, "secret": options.secret,
+                                    "lines": lines_path, "meta": meta_path}, assignment.limits.suite_timeout_s)
+            except ServerGone:  # the suite could not be collected: grade the slow way, which says why
+                server.close()
+                _servers.pop(server.key, None)
+                _broken_suites.add(server.key)
+                server = None
+        if server is None:
+            pid = os.fork()
+            if pid == 0:  # the grading worker
+                code = 1
+                try:
+                    code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path),
+                                   meta_path, zygote)
+                finally:
+                    os._exit(code)
+            error = _wait(pid, assignment.limits.suite_timeout_s)
         tests = _read_lines(lines_path)
         isolation = ""
         if os.path.exists(meta_path):
@@ -279,11 +333,7 @@ def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, met
         zygote=zygote,
     )
     plugin = DlgradePlugin(ctx)
-    args = [str(tests_dir), "-c", str(PYTEST_INI), "--rootdir", str(tests_dir), "-p", "no:cacheprovider",
-            "-p", "no:stepwise", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore"]
-    if options.keyword:
-        args += ["-k", options.keyword]
-    code = pytest.main(args, plugins=[plugin])
+    code = pytest.main(_pytest_args(tests_dir, options), plugins=[plugin])
     meta = {"isolation": ctx.isolation_used, "exit": int(code)}
     if int(code) in (2, 3, 4):  # interrupted, internal error, usage error: the suite itself broke
         meta["collect_error"] = f"the test suite could not run (pytest exit code {int(code)})"
