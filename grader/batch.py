@@ -13,9 +13,10 @@
    replaces a good earlier grade (``Gradebook.record``).
 
 A submission that cannot be read (corrupt zip, zip bomb, unsafe paths, broken notebook) is
-recorded with status ``invalid`` and a 0; one broken submission never stops the batch. A
-pool worker that dies takes only its in-flight submissions with it: they are retried once on
-a fresh pool, then recorded as ``infra_error``.
+recorded with status ``invalid`` and a 0; one broken submission never stops the batch. If a
+pool worker dies, the submissions it had started are retried one by one on their own
+worker, the others on a fresh pool; only a submission that kills its own worker again is
+recorded as ``infra_error``.
 """
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +41,6 @@ from grader.gradebook import Gradebook, GradingKey, now
 from grader.intake import Intake, Item, collect, read_roster
 from grader.runner import GradeOptions, finish_scores, grade_submission
 
-MAX_ATTEMPTS = 2  # a submission whose pool worker died is retried once
 
 
 # ------------------------------------------------------------------------------ fingerprints
@@ -80,6 +82,14 @@ def options_hash(options: GradeOptions) -> str:
 def tests_dir_of(assignment: Assignment, options: GradeOptions) -> Path:
     return options.tests_dir or (assignment.public_tests_dir if options.mode == "public"
                                  else assignment.hidden_tests_dir)
+
+
+def default_workers() -> int:
+    """The cores this process may use (affinity/cgroup-limited where the OS says so)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 # ------------------------------------------------------------------------------ results
@@ -144,9 +154,12 @@ def _pool_init() -> None:
         os._exit(1)  # the coordinator died before this worker started
 
 
-def _grade_task(student_id: str, path: str, source: str, notes: list) -> dict:
+def _grade_task(student_id: str, path: str, source: str, notes: list, idx: int = -1) -> dict:
     assignment: Assignment = _STATE["assignment"]
     options: GradeOptions = _STATE["options"]
+    if _STATE.get("started_dir"):
+        with open(os.path.join(_STATE["started_dir"], str(idx)), "w"):
+            pass
     started = now()
     res = grade_submission(assignment, Path(path), student_id, options)
     res["path"] = source
@@ -214,9 +227,11 @@ class RichReporter(Reporter):
 
         self.progress = Progress(SpinnerColumn(), TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                 TimeRemainingColumn(), console=self.console, transient=False)
+                                 TimeRemainingColumn(), console=self.console, transient=False,
+                                 auto_refresh=False)  # no refresh thread: the pool forks from this process
         self.progress.start()
         self.task = self.progress.add_task("grading", total=total, counts=self._counts())
+        self.progress.refresh()
 
     def _counts(self):
         c = self.counts
@@ -236,7 +251,7 @@ class RichReporter(Reporter):
                     f"({res.get('duration_s', 0):.1f} s){flag}")
             (self.progress.console if self.progress else self.console).print(line, highlight=False, markup=True)
         if self.progress:
-            self.progress.update(self.task, advance=1, counts=self._counts())
+            self.progress.update(self.task, advance=1, counts=self._counts(), refresh=True)
 
     def message(self, text):
         (self.progress.console if self.progress else self.console).print(text, highlight=False)
@@ -302,7 +317,8 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
         report.missing += intake.missing
         suite = assignment.suite_hash(tests_dir_of(assignment, options))
         key = GradingKey(suite, engine_hash(), options_hash(options))
-        batch_id = book.start_batch(assignment.id, str(root), workers or 0, scheduler) if book else None
+        n_workers = workers or (0 if scheduler else default_workers())
+        batch_id = book.start_batch(assignment.id, str(root), n_workers, scheduler) if book else None
         results: dict[int, dict] = {}
         todo: list[tuple[int, Item]] = []
 
@@ -335,14 +351,13 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
                 run_id = book.find_good_run(assignment.id, item.student_id, item.content_hash, key)
             if run_id is not None:
                 pending_reuse.append((idx, item, run_id))
-            elif not item.ok:
-                todo.append((idx, item))
             else:
                 todo.append((idx, item))
         reporter.start(len(intake.items), len(todo))
         try:
             for idx, item, run_id in pending_reuse:
                 res = book.result(run_id)
+                res["path"] = str(item.source)
                 cur = book.current_run(assignment.id, item.student_id)
                 if cur is None or int(cur["id"]) != run_id:
                     book.make_current(assignment.id, item.student_id, run_id)
@@ -359,12 +374,12 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
                                      lambda i, it, err: commit(i, it, infra_result(assignment, it, suite, err)),
                                      reporter, report, window=workers)
                 else:
-                    _grade_on_pool(assignment, options, gradable, suite, commit, reporter, report,
-                                   workers or os.cpu_count() or 1)
+                    _grade_on_pool(assignment, options, gradable, suite, commit, reporter, report, n_workers)
         finally:
             reporter.finish()
-            if book is not None and batch_id is not None:
-                book.finish_batch(batch_id, report.graded + report.invalid, report.reused, report.infra_errors)
+        if book is not None and batch_id is not None and not report.interrupted:
+            # a killed or interrupted batch stays visible as unfinished (finished_at NULL)
+            book.finish_batch(batch_id, report.graded + report.invalid, report.reused, report.infra_errors)
         report.results = [results[i] for i in sorted(results)]
         report.wall_s = time.perf_counter() - t0
         return report.results
@@ -375,59 +390,84 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
 
 
 def _grade_on_pool(assignment, options, gradable, suite, commit, reporter, report, workers: int) -> None:
+    """Grades ``gradable`` on a pool of ``workers`` processes forked from this one.
+
+    If a pool worker dies (the pool breaks), the submissions it had started are *suspects*:
+    each is retried alone on a one-process pool, so one submission that kills its worker never
+    costs the others anything; a suspect that kills its solo worker too is recorded as an
+    infrastructure error. Submissions that had not started go back to the shared pool.
+    """
     warm_up(assignment)
-    _STATE.update(assignment=assignment, options=options, parent=os.getpid())
-    ctx = multiprocessing.get_context("fork")
-    attempts: dict[int, int] = {}
+    started_dir = Path(tempfile.mkdtemp(prefix="dlgrade-started-"))
+    _STATE.update(assignment=assignment, options=options, parent=os.getpid(), started_dir=str(started_dir))
     queue = list(gradable)
-    interrupted = False
-    while queue:
-        n = max(1, min(workers, len(queue)))
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_pool_init)
-        futures = {}
-        try:
-            for idx, item in queue:
-                attempts[idx] = attempts.get(idx, 0) + 1
-                fut = pool.submit(_grade_task, item.student_id, str(item.path), str(item.source), list(item.notes))
-                futures[fut] = (idx, item)
-            queue = []
-            waiting = set(futures)
-            while waiting:
+    suspects: list = []
+    try:
+        while queue or suspects:
+            if suspects:
+                item_pair = suspects.pop(0)
+                for idx, item in _pool_round([item_pair], 1, commit, reporter, report):
+                    commit(idx, item, infra_result(assignment, item, suite,
+                                                   "the grading worker process died while grading this submission"))
+            else:
+                broken = _pool_round(queue, workers, commit, reporter, report)
+                queue = []
+                for idx, item in broken:
+                    (suspects if (started_dir / str(idx)).exists() else queue).append((idx, item))
+                if broken:
+                    reporter.message(f"[yellow]a grading worker died; retrying {len(suspects)} submission(s) it had "
+                                     f"started one by one, {len(queue)} on a fresh pool[/]")
+            if report.interrupted:
+                break
+    finally:
+        shutil.rmtree(started_dir, ignore_errors=True)
+
+
+def _pool_round(pairs, workers, commit, reporter, report) -> list:
+    """Runs ``pairs`` on one pool; returns those lost to a broken pool (not committed)."""
+    assignment = _STATE["assignment"]
+    ctx = multiprocessing.get_context("fork")
+    pool = cf.ProcessPoolExecutor(max_workers=max(1, min(workers, len(pairs))), mp_context=ctx,
+                                  initializer=_pool_init)
+    futures = {}
+    broken = []
+    try:
+        for idx, item in pairs:
+            fut = pool.submit(_grade_task, item.student_id, str(item.path), str(item.source), list(item.notes), idx)
+            futures[fut] = (idx, item)
+        waiting = set(futures)
+        while waiting:
+            try:
+                done, waiting = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                if report.interrupted:
+                    raise
+                report.interrupted = True
+                cancelled = sum(f.cancel() for f in waiting)
+                waiting = {f for f in waiting if not f.cancelled()}
+                reporter.message(f"[yellow]interrupted: {cancelled} submissions not started; finishing the "
+                                 f"{len(waiting)} in flight (Ctrl-C again to stop now)[/]")
+                continue
+            for fut in done:
+                idx, item = futures[fut]
                 try:
-                    done, waiting = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    if interrupted:
-                        raise
-                    interrupted = True
-                    report.interrupted = True
-                    cancelled = sum(f.cancel() for f in waiting)
-                    waiting = {f for f in waiting if not f.cancelled()}
-                    reporter.message(f"[yellow]interrupted: {cancelled} submissions not started; finishing the "
-                                     f"{len(waiting)} in flight (Ctrl-C again to stop now)[/]")
+                    res = fut.result()
+                except cf.CancelledError:
                     continue
-                for fut in done:
-                    idx, item = futures[fut]
-                    try:
-                        res = fut.result()
-                    except cf.CancelledError:
-                        continue
-                    except cf.process.BrokenProcessPool:
-                        if attempts[idx] < MAX_ATTEMPTS and not interrupted:
-                            queue.append((idx, item))
-                        else:
-                            commit(idx, item, infra_result(assignment, item, suite,
-                                                           "the grading worker process died (twice)"))
-                        continue
-                    except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
-                        res = infra_result(assignment, item, suite, f"{type(exc).__name__}: {exc}")
-                    commit(idx, item, res)
-            if queue:
-                reporter.message(f"[yellow]a grading worker died; retrying {len(queue)} submissions on a fresh pool[/]")
-        except BaseException:
-            _kill_pool(pool)
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+                except cf.process.BrokenProcessPool:
+                    if not report.interrupted:
+                        broken.append((idx, item))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
+                    res = infra_result(assignment, item, "", f"{type(exc).__name__}: {exc}")
+                    res["suite_hash"] = assignment.suite_hash(tests_dir_of(assignment, _STATE["options"]))
+                commit(idx, item, res)
+    except BaseException:
+        _kill_pool(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return sorted(broken, key=lambda p: p[0])
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:

@@ -204,6 +204,17 @@ def finish_scores(result: dict, assignment: Assignment) -> None:
     result["percent"] = round(100.0 * earned / possible, 2) if possible else 0.0
 
 
+def die_with_parent() -> None:
+    """Asks the kernel to SIGKILL this (forked) process when its parent dies, so that a killed
+    batch leaves no grading worker behind (prctl PR_SET_PDEATHSIG; Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _pytest_args(tests_dir: Path, options: GradeOptions) -> list:
     # --tb=no: pytest would otherwise format a long traceback for every failing test, which
     # cost more CPU than grading a broken submission; students get the engine's messages.
@@ -266,6 +277,7 @@ def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None)
             if pid == 0:  # the grading worker
                 code = 1
                 try:
+                    die_with_parent()
                     code = _worker(assignment, workdir, student_id, tests_dir, options, Path(lines_path),
                                    meta_path, zygote)
                 finally:

@@ -33,6 +33,9 @@ class SuiteServer:
         self.pid = os.fork()
         if self.pid == 0:
             try:
+                from grader.runner import die_with_parent
+
+                die_with_parent()
                 os.close(self._jobs_w)
                 os.close(self._events_r)
                 _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w)
@@ -109,6 +112,9 @@ def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:
                 pid = os.fork()
                 if pid == 0:
                     try:
+                        from grader.runner import die_with_parent
+
+                        die_with_parent()
                         os.close(jobs_r)
                         os.close(events_w)
                         _run_items(items, plugin, ctx, job)

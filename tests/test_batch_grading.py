@@ -195,8 +195,7 @@ def test_resume_after_kill(tmp_path):
         (subs / f"s{i}").mkdir()
         (subs / f"s{i}" / "nn_basics.py").write_bytes(_src(case))
     book = tmp_path / "gb.sqlite"
-    exe = Path(sys.executable).with_name("dlgrade")
-    cmd = [str(exe), "grade", "a04", str(subs), "--gradebook", str(book), "--secret", SECRET, "--workers", "1", "-q"]
+    cmd = [sys.executable, "-m", "grader.cli", "grade", "a04", str(subs), "--gradebook", str(book), "--secret", SECRET, "--workers", "1", "-q"]
     env = dict(os.environ, DLGRADE_ROOT=str(ROOT))
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -245,3 +244,32 @@ def test_resume_after_kill(tmp_path):
             assert n == len(json.loads(rj)["tests"]) > 0
         interrupted = c.execute("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL").fetchone()[0]
         assert interrupted == 1  # the killed batch is visible as unfinished
+
+
+def test_a_dying_pool_worker_costs_only_its_own_submission(a04, tmp_path, monkeypatch):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a", "b", "killer", "c", "d", "e"):
+        (subs / f"{name}.py").write_text(f"# {name}\n")
+
+    def fake(assignment, submission, student_id, options=None):
+        if student_id == "killer":
+            os._exit(3)  # the pool worker itself dies (as if the OOM killer chose it)
+        time.sleep(0.2)
+        res = batch.infra_result(assignment, batch.Item(student_id, Path(submission), "py"), "s", "")
+        res.update(status="graded", error=None, score=1.0, max_score=1.0, percent=100.0,
+                   tests=[{"id": "t::x", "name": "x", "functions": [], "points": 1.0, "max_points": 1.0,
+                           "status": "pass", "message": "", "duration": 0.0}])
+        return res
+
+    monkeypatch.setattr(batch, "grade_submission", fake)
+    report = BatchReport()
+    results = grade_batch(a04, subs, GradeOptions(secret=SECRET), workers=2, gradebook=tmp_path / "gb.sqlite",
+                          report=report)
+    by = {r["id"]: r for r in results}
+    assert sorted(by) == ["a", "b", "c", "d", "e", "killer"]
+    assert by["killer"]["status"] == "infra_error" and "died" in by["killer"]["error"]
+    assert all(by[s]["status"] == "graded" for s in "abcde"), {s: by[s]["error"] for s in "abcde"}
+    assert (report.graded, report.infra_errors) == (5, 1)
+    with Gradebook(tmp_path / "gb.sqlite") as gb:
+        assert gb.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
