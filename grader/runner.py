@@ -115,7 +115,10 @@ def warm_up(assignment: Assignment) -> None:
     if not assignment.numpy_only:
         import torch
 
+        from grader.sandbox.child import warm_torch
+
         torch.set_num_threads(1)
+        warm_torch()
     if assignment.has_solutions:
         plugin = DlgradePlugin(GradingContext(assignment=assignment, workdir=assignment.solution_dir))
         for name in assignment.submit:

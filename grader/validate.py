@@ -141,9 +141,9 @@ def validate(a: Assignment, options: GradeOptions | None = None, progress=None,
         report.reference_seconds = ref["duration_s"]
         total = sum(t["max_points"] for t in ref["tests"])
         skipped_pts = sum(t["max_points"] for t in ref["tests"] if t["status"] == "skipped")
-        report.add(abs(total - a.total_points) < 1e-6 or (skipped_pts and a.gpu_skipped_points == "redistribute"),
+        report.add(abs(total - a.total_points) < 1e-3 or (skipped_pts and a.gpu_skipped_points == "redistribute"),
                    f"hidden tests' points add up to {a.total_points:g}", f"they add up to {total:g}")
-        report.add(ref["score"] + skipped_pts >= total - 1e-6 and not ref.get("error") and ref["tests"],
+        report.add(ref["score"] + skipped_pts >= total - 1e-3 and not ref.get("error") and ref["tests"],
                    f"reference scores 100% ({ref['score']:g}/{ref['max_score']:g}"
                    f"{f', {skipped_pts:g} skipped: no CUDA device' if skipped_pts else ''}) in {report.reference_seconds:.1f} s",
                    _failures(ref))

@@ -327,7 +327,10 @@ def test_mse_cost_float32_and_differentiable(student, rng):
 
 
 @pytest.mark.points(1)
-def test_mse_cost_no_mseloss(student):
+def test_mse_cost_no_mseloss(student, rng):
+    yh = torch.from_numpy(rng.standard_normal((6, 1)))
+    y = torch.from_numpy(rng.standard_normal((6, 1)))
+    assert_close(student.mse_cost(yh, y), torch.nn.MSELoss()(yh, y), name="mse_cost", rtol=1e-12)
     source = student.probe(probe_source, "mse_cost")
     banned = _banned_names(source, {"MSELoss", "mse_loss"})
     assert not banned, f"mse_cost must be written with tensor operations; it uses {', '.join(banned)}"

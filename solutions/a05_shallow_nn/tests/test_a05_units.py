@@ -10,8 +10,11 @@ import math
 import numpy as np
 import pytest
 
+from grader import StudentError
 from grader.checks import assert_close, assert_shape, raises_student
 
+SIGMOID_HINT = ("a stable sigmoid never evaluates exp of a large positive number: use 1/(1+exp(-z)) for z >= 0 "
+                "and exp(z)/(1+exp(z)) for z < 0 (e = np.exp(-np.abs(z)) is safe for both)")
 HIDDEN = ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
 ACTIVATION_FUNCTIONS = [
     "relu", "relu_derivative", "leaky_relu", "leaky_relu_derivative", "sigmoid",
@@ -88,6 +91,15 @@ def _child_call_under_errstate(module, fname, args, kwargs):
 
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         return getattr(module, fname)(*args, **kwargs)
+
+
+def call_strict(student, fname, args, what, hint):
+    """Calls student.fname(*args) in the sandbox under np.errstate(over/invalid/divide='raise')."""
+    try:
+        return student.probe(_child_call_under_errstate, fname, list(args), {})
+    except StudentError as err:
+        raise AssertionError(f"{what} raised {err.exc_type}: {err.message}\nHint: {hint}\n"
+                             f"{err.traceback.rstrip()}") from None
 
 
 # ----------------------------------------------------------------------------- layer_sizes (2)
@@ -200,12 +212,14 @@ def test_activation_saturation(student):
     t = student.tanh_derivative(big)
     assert_close(t, np.zeros((1, 2)), name="tanh_derivative([[20, -20]])", rtol=0, atol=1e-16)
     z = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
-    got = student.probe(_child_call_under_errstate, "sigmoid", [z], {})
+    got = call_strict(student, "sigmoid", [z], "sigmoid([[-1000, -50, 0, 50, 1000]]) under np.errstate(over='raise')",
+                      SIGMOID_HINT)
     assert_close(got, np.array([[0.0, 1 / (1 + math.exp(50)), 0.5, 1 / (1 + math.exp(-50)), 1.0]]),
                  name="sigmoid([[-1000, -50, 0, 50, 1000]]) under np.errstate(over='raise')", rtol=1e-13, atol=0,
                  hint="a stable sigmoid never evaluates exp of a large positive number: use "
                       "1/(1+exp(-z)) for z >= 0 and exp(z)/(1+exp(z)) for z < 0")
-    got = student.probe(_child_call_under_errstate, "sigmoid_derivative", [z], {})
+    got = call_strict(student, "sigmoid_derivative", [z],
+                      "sigmoid_derivative([[-1000, -50, 0, 50, 1000]]) under np.errstate(over='raise')", SIGMOID_HINT)
     assert_close(got, np.array([[0.0, 1.928749847963918e-22, 0.25, 1.928749847963918e-22, 0.0]]),
                  name="sigmoid_derivative([[-1000, -50, 0, 50, 1000]]) under np.errstate(over='raise')",
                  rtol=1e-9, atol=1e-21)
@@ -295,7 +309,9 @@ def test_forward_saturated_no_overflow(student, ref, rng):
     X = np.concatenate([X0, -X0], axis=1)
     Z2 = ref.forward_propagation(X, P, "tanh")[1]["Z2"]
     P["W2"] = P["W2"] * (2000.0 / np.max(np.abs(Z2)))  # max |Z2| = 2000 > 709: exp(|Z2|) overflows
-    got = student.probe(_child_call_under_errstate, "forward_propagation", [X, P, "tanh"], {})
+    got = call_strict(student, "forward_propagation", [X, P, "tanh"],
+                      "forward_propagation on a saturated network (|Z2| up to 2000) under np.errstate(over='raise')",
+                      "the output layer needs the stable sigmoid: " + SIGMOID_HINT)
     with np.errstate(under="ignore"):
         exp = ref.forward_propagation(X, P, "tanh")
     assert_close(got, exp, name="forward_propagation on a saturated network under np.errstate(over='raise')",

@@ -17,6 +17,7 @@ with the gradient of sum(out * dOut).
 import numpy as np
 import pytest
 
+from grader import StudentError
 from grader.checks import assert_close, assert_shape, raises_student
 from grader.gradcheck import check_gradient
 
@@ -113,6 +114,18 @@ def _net(rng, dims, hidden, output, m=None):
     return P, X, Y
 
 
+BACKWARD_HINT = ("the cache of layer l is caches[l-1] (caches[0] belongs to layer 1, caches[L-1] to the output "
+                 "layer), and grads['dA{l}'] has the shape of A[l], (n_l, m)")
+
+
+def l_model_backward(student, *args):
+    """l_model_backward(student, *args); an exception gets a hint about the layer indexing."""
+    try:
+        return student.L_model_backward(*args)
+    except StudentError as err:
+        raise AssertionError(f"{err.describe()}\nHint: {BACKWARD_HINT}") from None
+
+
 def _result3(got, where):
     assert isinstance(got, (tuple, list)) and len(got) == 3, f"{where} must return (dA_prev, dW, db)"
     return got
@@ -135,7 +148,9 @@ def test_softmax_backward_matches_reference(student, ref, rng):
     C, m = [int(v) for v in rng.choice(np.arange(2, 10), size=2, replace=False)]
     Z = rng.standard_normal((C, m)) * 2
     dA = rng.standard_normal((C, m))
-    assert_close(student.softmax_backward(dA, Z), ref.softmax_backward(dA, Z),
+    got, after, _ = student.call_with_args("softmax_backward", dA, Z)
+    assert_unchanged("softmax_backward", (dA, Z), after, ("dA", "Z"))
+    assert_close(got, ref.softmax_backward(dA, Z),
                  name=f"softmax_backward(dA, Z) for shape ({C}, {m})", rtol=1e-10, atol=1e-14,
                  hint="dZ = A * (dA - sum over axis 0 of (dA * A), keepdims), with A = softmax(Z): "
                       "the full Jacobian, not only its diagonal A(1-A)")
@@ -280,7 +295,7 @@ def test_L_model_backward_matches_reference(student, ref, rng, hidden, output):
     P, X, Y = _net(rng, dims, hidden, output)
     AL, caches = ref.L_model_forward(X, P, hidden, output)
     where = f"L_model_backward(hidden_activation={hidden!r}, output_activation={output!r}) for layer_dims {dims}"
-    got = _grads_dict(student.L_model_backward(AL, Y, caches, hidden, output), dims, where)
+    got = _grads_dict(l_model_backward(student, AL, Y, caches, hidden, output), dims, where)
     exp = ref.L_model_backward(AL, Y, caches, hidden, output)
     for key in sorted(exp, key=lambda k: (-int(k[2:]), k)):  # from layer L down to 1, as computed
         assert_close(got.get(key), exp[key], name=f"grads[{key!r}] from {where}", rtol=1e-9, atol=1e-13)
@@ -297,7 +312,7 @@ def test_L_model_backward_gradient_check(student, ref, rng, dims, output, hidden
     m = X.shape[1]
     AL, caches = ref.L_model_forward(X, P, hidden, output)
     where = f"L_model_backward(hidden_activation={hidden!r}, output_activation={output!r}) on {dims}"
-    grads = _grads_dict(student.L_model_backward(AL, Y, caches, hidden, output), dims, where)
+    grads = _grads_dict(l_model_backward(student, AL, Y, caches, hidden, output), dims, where)
     tol = 1e-6 if hidden in KINKS else 1e-7
     x = {k: v.copy() for k, v in P.items()}
     xX = X.copy()
@@ -350,7 +365,7 @@ def test_L_model_backward_torch_oracle(student, ref, rng, hidden, output):
     P, X, Y = _net(rng, dims, hidden, output)
     AL, caches = ref.L_model_forward(X, P, hidden, output)
     where = f"L_model_backward(hidden_activation={hidden!r}, output_activation={output!r}) on {dims}"
-    got = _grads_dict(student.L_model_backward(AL, Y, caches, hidden, output), dims, where)
+    got = _grads_dict(l_model_backward(student, AL, Y, caches, hidden, output), dims, where)
     exp = _torch_grads(P, X, Y, hidden, output)  # independent oracle: torch autograd, CPU float64
     for key in sorted(exp, key=lambda k: (-int(k[2:]), k)):
         assert_close(got[key], exp[key], name=f"grads[{key!r}] from {where} vs torch autograd", rtol=1e-8, atol=1e-12)
@@ -362,17 +377,19 @@ def test_L_model_backward_shapes_and_defaults(student, ref, rng):
     P, X, Y = _net(rng, dims, "relu", "softmax")
     AL, caches = ref.L_model_forward(X, P, "relu", "softmax")
     where = "L_model_backward(AL, Y, caches) with the defaults (relu, softmax)"
-    got = _grads_dict(student.L_model_backward(AL, Y, caches), dims, where)
+    got = _grads_dict(l_model_backward(student, AL, Y, caches), dims, where)
     exp = ref.L_model_backward(AL, Y, caches, "relu", "softmax")
     for key in ("dA0", "dA1", "dA2"):
         assert key in got, f"{where}: missing key {key!r} (keys dA0 ... dA(L-1))"
         assert_close(got[key], exp[key], name=f"grads[{key!r}] from {where}", rtol=1e-9, atol=1e-13)
     assert_close(got["dW1"], exp["dW1"], name=f"grads['dW1'] from {where}", rtol=1e-9, atol=1e-13)
+    _, after, _ = student.call_with_args("L_model_backward", AL, Y, caches, "relu", "softmax")
+    assert_unchanged("L_model_backward", (AL, Y, caches), after, ("AL", "Y", "caches"))
     # L = 1 (softmax regression) with m = 1
     dims1 = [int(rng.integers(2, 6)), 3]
     P1, X1, Y1 = _net(rng, dims1, "relu", "softmax", m=1)
     AL1, caches1 = ref.L_model_forward(X1, P1, "relu", "softmax")
-    got1 = _grads_dict(student.L_model_backward(AL1, Y1, caches1, "relu", "softmax"), dims1,
+    got1 = _grads_dict(l_model_backward(student, AL1, Y1, caches1, "relu", "softmax"), dims1,
                        "L_model_backward with L = 1, m = 1")
     assert_close(got1, ref.L_model_backward(AL1, Y1, caches1, "relu", "softmax"),
                  name="grads from L_model_backward with L = 1 (softmax regression) and m = 1", rtol=1e-9, atol=1e-13)

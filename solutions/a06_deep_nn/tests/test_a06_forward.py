@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from grader import StudentError
 from grader.checks import assert_close, assert_shape, raises_student
 
 ACTS = ["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"]
@@ -33,6 +34,15 @@ def _under_errstate(module, fname, args, kwargs):
 
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         return getattr(module, fname)(*args, **kwargs)
+
+
+def call_strict(student, fname, args, what, hint):
+    """Calls student.fname(*args) in the sandbox under np.errstate(over/invalid/divide='raise')."""
+    try:
+        return student.probe(_under_errstate, fname, list(args), {})
+    except StudentError as err:
+        raise AssertionError(f"{what} raised {err.exc_type}: {err.message}\nHint: {hint}\n"
+                             f"{err.traceback.rstrip()}") from None
 
 
 def _same(a, b):
@@ -213,8 +223,9 @@ def test_softmax_matches_reference(student, ref, rng):
     assert_close(student.softmax(Z), ref.softmax(Z), name=f"softmax(Z) for Z of shape ({C}, {m})", rtol=1e-12,
                  atol=1e-16, hint="normalise each COLUMN (axis 0): one column per example")
     Z1 = rng.standard_normal((C, 1))
-    assert_close(student.softmax(Z1), ref.softmax(Z1), name=f"softmax(Z) for one example, Z of shape ({C}, 1)",
-                 rtol=1e-12, atol=1e-16)
+    got, after, _ = student.call_with_args("softmax", Z1)
+    assert_close(got, ref.softmax(Z1), name=f"softmax(Z) for one example, Z of shape ({C}, 1)", rtol=1e-12, atol=1e-16)
+    assert_unchanged("softmax", (Z1,), after, ("Z",))
 
 
 @pytest.mark.points(2)
@@ -235,14 +246,16 @@ def test_softmax_properties(student, rng):
 @pytest.mark.points(2)
 def test_softmax_stability(student, rng):
     Z = np.array([[1000.0, 1.0], [999.0, 2.0], [-1000.0, 3.0]])
-    got = student.probe(_under_errstate, "softmax", [Z], {})
+    got = call_strict(student, "softmax", [Z], "softmax([[1000, 1], [999, 2], [-1000, 3]]) under np.errstate(over='raise')",
+                      "subtract each column's maximum before np.exp: exp(Z - max) <= 1 never overflows")
     e = math.exp(-1)
     col2 = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
     exp = np.array([[1 / (1 + e), col2[0]], [e / (1 + e), col2[1]], [0.0, col2[2]]])
     assert_close(got, exp, name="softmax([[1000, 1], [999, 2], [-1000, 3]]) under np.errstate(over='raise')",
                  rtol=1e-14, atol=1e-300, hint="subtract each column's maximum before exp")
     Z32 = (rng.standard_normal((4, 6)) * 50).astype(np.float32)
-    got32 = student.probe(_under_errstate, "softmax", [Z32], {})
+    got32 = call_strict(student, "softmax", [Z32], "softmax(float32 Z with |Z| ~ 100) under np.errstate(over='raise')",
+                        "subtract each column's maximum before np.exp")
     assert isinstance(got32, np.ndarray) and got32.dtype == np.float32, (
         f"softmax(float32 Z) must stay float32, got {getattr(got32, 'dtype', type(got32).__name__)}")
     assert np.all(np.isfinite(got32)), "softmax(float32 Z with |Z| ~ 100) must be finite"
@@ -323,7 +336,10 @@ def test_L_model_forward_saturated(student, ref, rng, output):
     P[f"W{L}"] = P[f"W{L}"] * 400.0  # output logits in the thousands
     X0 = X * 3
     X = np.concatenate([X0, -X0], axis=1)
-    got = student.probe(_under_errstate, "L_model_forward", [X, P, "tanh", output], {})
+    got = call_strict(student, "L_model_forward", [X, P, "tanh", output],
+                      f"L_model_forward on a saturated network ({output} output, |ZL| in the thousands) under "
+                      f"np.errstate(over='raise')", "the output activation must be the stable sigmoid / the "
+                      "max-shifted softmax")
     with np.errstate(under="ignore"):
         exp = ref.L_model_forward(X, P, "tanh", output)
     assert_close(got, exp, name=f"L_model_forward on a saturated network (|ZL| in the thousands, {output} output) "
@@ -379,13 +395,17 @@ def test_compute_cost_from_logits_matches_reference(student, ref, rng, output):
 def test_compute_cost_from_logits_stability(student):
     Z = np.array([[1000.0, -1000.0, 1000.0, -1000.0]])
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])
-    got = student.probe(_under_errstate, "compute_cost_from_logits", [Z, Y, "sigmoid"], {})
+    got = call_strict(student, "compute_cost_from_logits", [Z, Y, "sigmoid"],
+                      "compute_cost_from_logits(|Z| = 1000, 'sigmoid') under np.errstate(over='raise')",
+                      "use max(Z, 0) - Z*Y + log1p(exp(-|Z|)): never take log(sigmoid(Z))")
     assert_close(got, 500.0, name="compute_cost_from_logits(Z = [[1000, -1000, 1000, -1000]], Y = [[0, 1, 1, 0]], "
                  "'sigmoid') under np.errstate(over='raise') (losses 1000, 1000, 0, 0)", rtol=1e-14, atol=0,
                  hint="use max(Z, 0) - Z*Y + log1p(exp(-|Z|)): exp never sees a large positive number")
     Zs = np.array([[1000.0, 0.0], [-1000.0, 0.0]])
     Ys = np.array([[0.0, 1.0], [1.0, 0.0]])
-    got = student.probe(_under_errstate, "compute_cost_from_logits", [Zs, Ys, "softmax"], {})
+    got = call_strict(student, "compute_cost_from_logits", [Zs, Ys, "softmax"],
+                      "compute_cost_from_logits(|Z| = 1000, 'softmax') under np.errstate(over='raise')",
+                      "log-sum-exp with the column maximum subtracted: lse = max + log(sum(exp(Z - max)))")
     assert_close(got, (2000.0 + math.log(2)) / 2, name="compute_cost_from_logits(Z = [[1000, 0], [-1000, 0]], "
                  "Y = [[0, 1], [1, 0]], 'softmax') under np.errstate(over='raise')", rtol=1e-14, atol=0,
                  hint="log-sum-exp with the column maximum subtracted: lse = max + log(sum(exp(Z - max)))")

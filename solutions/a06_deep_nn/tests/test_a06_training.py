@@ -159,4 +159,4 @@ def test_e2e_digits_costs_decrease(student, rng):
         f"{where}: expected 3 costs (iterations 0, 100, 200), got {costs!r}")
     assert all(isinstance(c, float) for c in costs), f"{where}: costs must be Python floats"
     assert costs[0] > costs[1] > costs[2], f"{where}: the costs must decrease, got {costs!r}"
-    assert 2.0 < costs[0] < 2.8, f"{where}: the first cost should be near log(10) = 2.30, got {costs[0]:.4g}"
+    assert 1.8 < costs[0] < 4.0, f"{where}: the first cost should be near log(10) = 2.30, got {costs[0]:.4g}"

@@ -474,7 +474,7 @@ def test_mini_batches_sizes_200(student, rng):
     assert sizes == [64, 64, 64, 8], f"m = 200, size 64 must give batches of [64, 64, 64, 8], got {sizes}"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_mini_batches_permutation_and_alignment(student, rng):
     m = int(rng.integers(50, 120))
     X, Y = _mb_data(rng, m)
@@ -488,7 +488,7 @@ def test_mini_batches_permutation_and_alignment(student, rng):
         assert_close(Xb, X[:, Xb[0].astype(np.int64)], name=f"X of mini-batch {k} (whole columns)", rtol=0)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("case", ["m<size", "size=1", "size=m"])
 def test_mini_batches_edges(student, ref, rng, case):
     m = {"m<size": 20, "size=1": 9, "size=m": 30}[case]
@@ -624,6 +624,7 @@ def test_rmsprop_matches_torch(student, rng):
 @pytest.mark.points(1)
 def test_rmsprop_scale_invariance(student, rng):
     params, grads = _opt_problem(rng)
+    grads = {k: np.sign(g) * rng.uniform(0.5, 2.0, size=g.shape) for k, g in grads.items()}   # eps << |g|
     big = {k: 100.0 * g for k, g in grads.items()}
     p1, p2, s1, s2 = params, params, student.initialize_rmsprop(params), student.initialize_rmsprop(params)
     for _ in range(3):
@@ -698,7 +699,8 @@ def test_adam_matches_torch(student, rng):
 @pytest.mark.points(2)
 def test_adam_first_step_is_learning_rate(student, rng):
     params, grads = _opt_problem(rng)
-    grads = {k: g * 10.0 ** rng.uniform(-2, 2, size=g.shape) for k, g in grads.items()}
+    # magnitudes 1e-2 .. 1e2, so that eps = 1e-8 changes the step by at most 1e-6 (relative)
+    grads = {k: np.sign(g) * 10.0 ** rng.uniform(-2, 2, size=g.shape) for k, g in grads.items()}
     grads["db1"][0, 0] = 0.0
     lr = 0.01
     v, s = student.initialize_adam(params)
@@ -770,10 +772,9 @@ MODEL_CASES = {
     "gd": dict(optimizer="gd", learning_rate=0.3),
     "momentum": dict(optimizer="momentum", learning_rate=0.1, beta=0.8),
     "rmsprop": dict(optimizer="rmsprop", learning_rate=0.01, beta2=0.99),
-    "adam": dict(optimizer="adam"),
     "adam+l2+dropout+decay": dict(optimizer="adam", learning_rate=0.01, lambd=0.5, keep_probs=[0.9, 0.8],
                                   decay={"decay_rate": 1.0, "kind": "step", "time_interval": 2}),
-    "adam+l1": dict(optimizer="adam", learning_rate=0.01, lambd=0.3, kind="l1"),
+    "adam+l1, default optimizer and learning_rate": dict(lambd=0.3, kind="l1"),
 }
 
 

@@ -13,7 +13,7 @@ import torch
 
 from grader.checks import assert_close
 
-pytestmark = pytest.mark.module("torch_adam")
+pytestmark = [pytest.mark.module("torch_adam"), pytest.mark.exercises("TorchAdam")]
 
 BANNED = {"Adam", "AdamW", "_functional", "adam", "adamw", "_single_tensor_adam", "_multi_tensor_adam",
           "_fused_adam"}
@@ -73,6 +73,7 @@ def probe_steps(module, values, grads_seq, kwargs, groups):
 def probe_closure(module, value, target):
     import torch
     p = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor(target, dtype=torch.float64)
     opt = module.TorchAdam([p], lr=0.1)
     calls = []
 
@@ -170,8 +171,17 @@ def _check_state_devices(res, want, where):
 
 # ============================================================================ TorchAdam (12)
 
+def _one_run_matches_oracle(student, rng, what):
+    values = [rng.standard_normal((2, 3))]
+    grads_seq = [[rng.standard_normal((2, 3))] for _ in range(2)]
+    res = student.probe(probe_steps, values, grads_seq, dict(lr=0.01), None)
+    assert_close(res["params"][0], _oracle_steps(values, grads_seq, dict(lr=0.01))[0],
+                 name=f"{what}: parameter after 2 steps (vs torch.optim.Adam)", rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.points(1)
-def test_is_an_optimizer(student):
+def test_is_an_optimizer(student, rng):
+    _one_run_matches_oracle(student, rng, "TorchAdam")
     info = student.probe(probe_class_info)
     assert "torch.optim.optimizer.Optimizer" in info["mro"], (
         "TorchAdam must subclass torch.optim.Optimizer (so that zero_grad, state_dict, param_groups work)")
@@ -180,7 +190,8 @@ def test_is_an_optimizer(student):
 
 
 @pytest.mark.points(1)
-def test_no_builtin_adam(student):
+def test_no_builtin_adam(student, rng):
+    _one_run_matches_oracle(student, rng, "TorchAdam")
     source = student.probe(probe_class_info)["source"]
     found = set()
     for node in ast.walk(ast.parse(source)):
