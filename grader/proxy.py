@@ -160,6 +160,17 @@ class _Remote:
             return out["value"], out["args"], out["kwargs"]
         return out["value"]
 
+    def __getattr__(self, attr):
+        # Names known to be callable are called in one round trip; others are looked up.
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if attr in self._methods:
+            return _Method(self, attr)
+        value = self._getattr(attr)
+        if isinstance(value, _Method):
+            self._methods.add(attr)
+        return value
+
     def _getattr(self, attr):
         out = self._session.request({"op": "getattr", "target": self._target(), "attr": attr}, {},
                                     self._label(attr))
@@ -204,23 +215,13 @@ class StudentModule(_Remote):
     def __init__(self, session: Session, module: str):
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_module", module)
-        object.__setattr__(self, "_callables", set())
+        object.__setattr__(self, "_methods", set())
 
     def _target(self):
         return self._session.target_for(self._module)
 
     def _label(self, attr):
         return f"{self._module}.{attr}"
-
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        if attr in self._callables:
-            return _Method(self, attr)
-        value = self._getattr(attr)
-        if isinstance(value, _Method):
-            self._callables.add(attr)
-        return value
 
     def module(self, name: str) -> "StudentModule":
         """A proxy to another submitted module (e.g. ``student.module("torch_adam")``)."""
@@ -280,16 +281,6 @@ class Handle(_Remote):
     def _label(self, attr):
         short = self._type.rsplit(".", 1)[-1]
         return f"{short}.{attr}" if attr else f"{short}(...)"
-
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        if attr in self._methods:
-            return _Method(self, attr)
-        value = self._getattr(attr)
-        if isinstance(value, _Method):
-            self._methods.add(attr)
-        return value
 
     def __setattr__(self, attr, value):
         self.set(attr, value)
