@@ -233,6 +233,8 @@ def _ratio_hint(g: np.ndarray, e: np.ndarray) -> str:
         if np.allclose(g, 0):
             return "everything is zero: is the function still a stub, or is a gradient path missing?"
         return ""
+    if abs(r - 1) < 1e-6:  # the wrong elements are where the expected value is 0
+        return "the elements that differ are where the expected value is exactly 0 (a convention at 0?)"
     if abs(r + 1) < 1e-6:
         return "every element has the wrong sign"
     if abs(r - 2) < 1e-6:

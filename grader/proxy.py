@@ -198,6 +198,12 @@ class _Remote:
                               {"value": _to_wire(value)}, self._label(attr))
 
 
+def _make_rng(module, seed):
+    import numpy as np
+
+    return np.random.default_rng(seed)
+
+
 class _Method:
     def __init__(self, owner: _Remote, attr: str):
         self._owner, self._attr = owner, attr
@@ -239,6 +245,11 @@ class StudentModule(_Remote):
             {"op": "probe", "source": source, "name": fn.__name__, "module": self._target()["name"]},
             {"args": _to_wire(list(args))}, where)
         return out["value"]
+
+    def rng(self, seed: int) -> "Handle":
+        """A ``numpy.random.Generator`` seeded with ``seed``, living in the child (a Handle to pass
+        to student functions that take ``rng``); seed the reference's generator with the same."""
+        return self.probe(_make_rng, int(seed))
 
     def imports(self) -> None:
         """Imports the module now (raises StudentError if the import fails)."""

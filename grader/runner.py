@@ -112,7 +112,10 @@ def warm_up(assignment: Assignment) -> None:
     import grader.gradcheck  # noqa: F401
     from grader.plugin import DlgradePlugin, GradingContext
 
-    if not assignment.numpy_only:
+    uses_torch = not assignment.numpy_only or any(
+        "import torch" in f.read_text(encoding="utf-8", errors="replace")
+        for f in assignment.hidden_tests_dir.glob("*.py")) if assignment.hidden_tests_dir.is_dir() else False
+    if uses_torch:  # the tests' torch oracles: imported once here, not in every forked worker
         import torch
 
         from grader.sandbox.child import warm_torch

@@ -332,3 +332,11 @@ def _cmdline(pid):
             return f.read().split(b"\0")[:2]
     except OSError:
         return []
+
+
+def test_student_rng_is_a_generator_living_in_the_child(make_student):
+    st = make_student("def draw(rng):\n    return rng.standard_normal(3)\n")
+    import numpy as np
+
+    got = st.draw(st.rng(7))
+    np.testing.assert_array_equal(got, np.random.default_rng(7).standard_normal(3))

@@ -410,7 +410,9 @@ def test_e2e_linear_network_is_logistic_regression(student, ref):
 @pytest.mark.timeout(30)
 def test_e2e_noisy_xor(student, ref, rng):
     X, Y = data.noisy_xor()
-    seed = int(rng.integers(2**31))
+    # Each student gets one of the seeds 0..99, on each of which the reference reaches >= 0.9775
+    # (a few seeds outside this range land at 0.945: a per-student seed must never fail the reference).
+    seed = int(rng.integers(100))
     where = f"nn_model(noisy XOR, n_h=4, num_iterations=3000, learning_rate=1.0, tanh, rng=default_rng({seed}))"
     params, _ = _nn_result(student.nn_model(X, Y, 4, num_iterations=3000, learning_rate=1.0,
                                             hidden_activation="tanh", rng=child_rng(student, seed)), where)
@@ -425,7 +427,7 @@ def test_e2e_truth_table_xor(student, ref, rng):
     # The 4-point XOR truth table (A04: one perceptron cannot learn it) is learned to 100 %.
     tt = data.truth_table()
     X, Y = tt["X"], tt["XOR"]
-    seed = int(rng.integers(2**31))
+    seed = int(rng.integers(200))  # the reference learns XOR for every seed in 0..199
     where = (f"nn_model(XOR truth table, n_h=8, num_iterations=2000, learning_rate=5.0, "
              f"hidden_activation='sigmoid', rng=default_rng({seed}))")
     params, _ = _nn_result(student.nn_model(X, Y, 8, num_iterations=2000, learning_rate=5.0,

@@ -131,6 +131,8 @@ def test_predict_sigmoid(student, ref, rng):
 # ============================================================================= digits end-to-end (12)
 
 def _train_digits(student, seed):
+    # seed in 0..99: the reference reaches 0.947-0.985 test accuracy (mean 0.968) on every one of
+    # them, with decreasing costs starting between 2.2 and 3.1.
     D = data.digits()
     dims = [64, 32, 16, 10]
     where = (f"L_layer_model(digits X_train, Y_train, {dims}, learning_rate=0.5, num_iterations=300, relu, softmax, "
@@ -146,7 +148,7 @@ def _train_digits(student, seed):
 @pytest.mark.points(9)
 @pytest.mark.timeout(30)
 def test_e2e_digits_accuracy(student, ref, rng):
-    D, params, _, where = _train_digits(student, int(rng.integers(2**31)))
+    D, params, _, where = _train_digits(student, int(rng.integers(100)))
     acc = float(np.mean(ref.predict(params, D["X_test"], "relu", "softmax") == D["y_test"]))
     assert acc >= 0.94, f"{where}: test accuracy {acc:.4f} < 0.94 (the reference reaches 0.96-0.97)"
 
@@ -154,7 +156,7 @@ def test_e2e_digits_accuracy(student, ref, rng):
 @pytest.mark.points(3)
 @pytest.mark.timeout(30)
 def test_e2e_digits_costs_decrease(student, rng):
-    _, _, costs, where = _train_digits(student, int(rng.integers(2**31)))
+    _, _, costs, where = _train_digits(student, int(rng.integers(100)))
     assert isinstance(costs, list) and len(costs) == 3, (
         f"{where}: expected 3 costs (iterations 0, 100, 200), got {costs!r}")
     assert all(isinstance(c, float) for c in costs), f"{where}: costs must be Python floats"
