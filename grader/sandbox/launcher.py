@@ -229,10 +229,22 @@ class Zygote:
 
     @property
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None and self.sock is not None
+        if self.proc is None or self.sock is None:
+            return False
+        if os.getpid() != self._owner:
+            # A forked grading worker shares the server but is not its parent: poll() would
+            # see ECHILD and call it dead. A dead server shows up as EOF on the socket anyway.
+            try:
+                os.kill(self.proc.pid, 0)
+            except OSError:
+                return False
+            return True
+        return self.proc.poll() is None
 
     def start(self) -> None:
         import socket
+
+        self._owner = os.getpid()
 
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         cmd = _bwrap_args(self.cfg, SANDBOX_WORKDIR) + [
