@@ -340,3 +340,27 @@ def test_student_rng_is_a_generator_living_in_the_child(make_student):
 
     got = st.draw(st.rng(7))
     np.testing.assert_array_equal(got, np.random.default_rng(7).standard_normal(3))
+
+
+def test_only_system_folders_are_visible_not_other_copies_of_the_course(make_student, isolation):
+    # Another checkout of the course elsewhere on the machine (e.g. /work/main beside a CI
+    # clone) must be as invisible as this one: the sandbox shows only what it whitelists.
+    if not isolation.startswith("namespaces"):
+        pytest.skip("only the namespace level hides files")
+    import tempfile
+
+    try:
+        elsewhere = tempfile.mkdtemp(prefix="dlgrade-elsewhere-", dir="/opt")
+    except OSError:
+        pytest.skip("cannot write to /opt here")
+    try:
+        with open(os.path.join(elsewhere, "nn_basics.py"), "w") as f:
+            f.write("### BEGIN SOLUTION\n")
+        st = make_student("import os\ndef look(p):\n    return os.path.exists(p)\n")
+        assert not st.look(os.path.join(elsewhere, "nn_basics.py"))
+        assert not st.look("/opt")
+        assert st.look("/usr/bin")
+    finally:
+        import shutil
+
+        shutil.rmtree(elsewhere, ignore_errors=True)

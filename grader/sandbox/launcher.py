@@ -144,12 +144,19 @@ def _child_env(cfg: SandboxConfig) -> dict:
     return env
 
 
+# The system folders the interpreter and its libraries need. Nothing else of the host is
+# visible: not the course (solutions, hidden tests), not other copies of it elsewhere on the
+# machine, not other students' submissions, not $HOME.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
+
+
 def _bwrap_args(cfg: SandboxConfig, workdir: str) -> list[str]:
-    args = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for tmp in ("/tmp", "/var/tmp", "/dev/shm", "/run"):
-        if os.path.isdir(tmp):
-            args += ["--tmpfs", tmp]
-    for path in _existing(cfg.hide):
+    args = [shutil.which("bwrap")]
+    for path in SYSTEM_DIRS:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run"]
+    for path in _existing(cfg.hide):  # an empty folder where the course was (mount point for below)
         args += ["--tmpfs", path]
     for path in _existing(tuple(cfg.expose) + always_exposed()):
         args += ["--ro-bind", path, path]
