@@ -5,10 +5,16 @@ Measures, on one set of generated submissions (benchmarks/generate_submissions.p
 
   (a) dlgrade: `dlgrade grade a04 SUBS --workers W --json PATH` for W = 1 and 2 (wall
       time of the CLI; per-submission median from the JSON's durations when it has them,
-      else wall / N);
-  (b) the in-process floor: the course's hidden tests run on the reference in the grading
+      else wall / N), with two hidden suites:
+        - "equivalent checks": the 10 checks of equivalent/checks.py that nbgrader and
+          otter run, in dlgrade's format (equivalent/dlgrade/test_equivalent.py), graded
+          from a temporary course root (WORK/equiv-course, found through $DLGRADE_ROOT):
+          the like-for-like comparison;
+        - "full hidden suite": the course's own solutions/a04_nn_basics/tests (44 tests,
+          with end-to-end training), as a course would grade A04;
+  (b) the in-process floor of each suite: the suite on the reference in the grading
       process, no sandbox (`--isolation none` where dlgrade has it, else plain pytest on
-      solutions/a04_nn_basics/tests), plus the equivalent checks called in-process;
+      the tests), plus the equivalent checks called directly in-process;
   (c) nbgrader: one `nbgrader autograde a04` over the batch (per submission = batch / N;
       the median from the per-student log timestamps is shown too);
   (d) otter-grader: `otter.api.grade_submission(...)` per submission (median).
@@ -126,7 +132,8 @@ def parse_dlgrade_json(path: Path) -> dict:
             dur = _num(rec["timing"], _DURATION_KEYS + ("total_s", "total"))
         out[sid] = {"score": _num(rec, ("score",)), "max": _num(rec, ("max_score", "max", "possible")),
                     "duration": dur, "isolation": rec.get("isolation") or rec.get("isolation_level"),
-                    "status": rec.get("status")}
+                    "status": rec.get("status"),
+                    "n_tests": len(rec["tests"]) if isinstance(rec.get("tests"), list) else None}
     return out
 
 
@@ -147,8 +154,29 @@ def _common_opts(help_text: str, gradebook: Path) -> list[str]:
     return opts
 
 
-def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path, timeout: float) -> dict:
-    run_dir = work / f"dlgrade-w{workers}"
+SUITES = ("equivalent", "full")
+
+
+def suite_label(suite: str, n_tests: int | None = None) -> str:
+    if suite == "equivalent":
+        return f"equivalent checks ({len(checks.CHECKS)} tests)"
+    return f"full hidden suite ({n_tests or '?'} tests)"
+
+
+def suite_env(root: Path | None) -> dict:
+    """dlgrade finds the course through $DLGRADE_ROOT: the repository for the full suite,
+    the temporary course root for the equivalent checks."""
+    return dict(tool_env(), DLGRADE_ROOT=str(root or REPO))
+
+
+def _n_tests(recs: dict) -> int | None:
+    counts = [r.get("n_tests") or 0 for r in recs.values()]
+    return max(counts) if any(counts) else None
+
+
+def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path, timeout: float,
+                suite: str = "full", root: Path | None = None) -> dict:
+    run_dir = work / f"dlgrade-{suite}-w{workers}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     json_path = run_dir / "results.json"
@@ -163,14 +191,15 @@ def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path
     log(f"[dlgrade] {' '.join(cmd)}")
     t0 = time.perf_counter()
     try:
-        p = subprocess.run(cmd, cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
         rc, tail = p.returncode, (p.stdout + p.stderr)[-1500:]
     except subprocess.TimeoutExpired:
         rc, tail = "timeout", ""
     wall = time.perf_counter() - t0
     recs = parse_dlgrade_json(json_path)
     durs = [r["duration"] for r in recs.values() if r["duration"] is not None]
-    res = {"tool": "dlgrade grade", "n": n, "workers": workers, "wall_s": wall, "rc": rc,
+    res = {"tool": f"dlgrade grade, {suite_label(suite, _n_tests(recs))}", "dlgrade": suite,
+           "n": n, "workers": workers, "wall_s": wall, "rc": rc,
            "median_s": median(durs), "median_from": "--json duration_s" if durs else "",
            "throughput": n / wall, "records": recs, "cmd": cmd}
     isos = sorted({str(r["isolation"]) for r in recs.values() if r["isolation"]})
@@ -180,10 +209,12 @@ def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path
     return res
 
 
-def run_floor(exe, help_text, ref_text: str, work: Path, reps: int, timeout: float) -> dict | None:
+def run_floor(exe, help_text, ref_text: str, work: Path, reps: int, timeout: float,
+              suite: str = "full", root: Path | None = None) -> dict | None:
     """The hidden suite on the reference, in-process, no sandbox: the cost of the tests
     themselves (imports, data, numerics) that no grader can go below."""
-    floor_dir = work / "floor"
+    floor_dir = work / f"floor-{suite}"
+    label = "in-process floor, " + ("equivalent checks" if suite == "equivalent" else "full hidden suite")
     shutil.rmtree(floor_dir, ignore_errors=True)
     if exe is not None and help_text and _has(help_text, "--isolation") and re.search(r"\bnone\b", help_text):
         for i in range(reps):
@@ -198,17 +229,17 @@ def run_floor(exe, help_text, ref_text: str, work: Path, reps: int, timeout: flo
         cmd += _common_opts(help_text, floor_dir / "gradebook.sqlite")
         log(f"[floor] {' '.join(cmd)}")
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
         wall = time.perf_counter() - t0
         recs = parse_dlgrade_json(json_path)
         durs = [r["duration"] for r in recs.values() if r["duration"] is not None]
         if p.returncode in (0, 1) and recs:
-            return {"tool": "in-process floor (dlgrade --isolation none, reference)", "n": reps, "workers": 1,
+            return {"tool": f"{label} (--isolation none, ref)", "floor_of": suite, "n": reps, "workers": 1,
                     "wall_s": wall, "median_s": median(durs), "median_from": "--json duration_s" if durs else "",
                     "isolation": "none (trusted, in-process)", "throughput": reps / wall, "records": recs}
         log(f"[floor] --isolation none failed (rc={p.returncode}): {(p.stdout + p.stderr)[-300:]}")
     # fallback: plain pytest on the hidden tests against the reference
-    tests = REPO / "solutions" / "a04_nn_basics" / "tests"
+    tests = (root or REPO) / "solutions" / "a04_nn_basics" / "tests"
     py = REPO / ".venv" / "bin" / "python"
     if not tests.is_dir() or not py.exists():
         return None
@@ -217,11 +248,11 @@ def run_floor(exe, help_text, ref_text: str, work: Path, reps: int, timeout: flo
     out = ""
     for _ in range(reps):
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
         walls.append(time.perf_counter() - t0)
         out = p.stdout + p.stderr
     summary = next((l for l in reversed(out.splitlines()) if re.search(r"\d+ (passed|failed|error)", l)), "")
-    res = {"tool": "in-process floor (pytest on solutions/a04_nn_basics/tests)", "n": reps, "workers": 1,
+    res = {"tool": f"{label} (plain pytest, ref)", "floor_of": suite, "n": reps, "workers": 1,
            "wall_s": sum(walls), "median_s": median(walls), "median_from": "pytest runs",
            "isolation": "none (plain pytest)", "throughput": reps / sum(walls), "summary": summary,
            "cmd": cmd}
@@ -369,8 +400,22 @@ def _loadavg() -> str:
         return "?"
 
 
+def _section(r) -> str:
+    if r.get("dlgrade") == "full" or r.get("floor_of") == "full":
+        return "full"
+    return "equivalent"
+
+
+def _short(r) -> str:
+    if r.get("dlgrade"):
+        return f"dlg-{'eq' if r['dlgrade'] == 'equivalent' else 'full'} w{r['workers']}"
+    return r["tool"].split()[0]
+
+
 def print_report(rows, manifest, args, extra_lines):
-    base = next((r for r in rows if r.get("tool") == "dlgrade grade" and r.get("workers") == 1 and "skipped" not in r), None)
+    ok = [r for r in rows if "skipped" not in r]
+    bases = {suite: next((r for r in ok if r.get("dlgrade") == suite and r.get("workers") == 1), None)
+             for suite in SUITES}
     print()
     print(f"A04 batch grading benchmark — {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     cats = {}
@@ -382,62 +427,101 @@ def print_report(rows, manifest, args, extra_lines):
         print(line)
     print(f"load average (1/5/15 min) at start {args.load_start}, at end {_loadavg()}: "
           "the other tools and processes on this machine share its cores")
+
     def per(r):
         return r["wall_s"] / r["n"]
 
-    def ratio(r, key):
+    def ratio(r, key, base):
         if not base or r is base:
             return ""
         a, b = (per(r), per(base)) if key == "wall" else (r.get("median_s"), base.get("median_s"))
         return f"{a / b:.2f}x" if a and b else "-"
 
-    hdr = (f"{'tool / mode':55} {'N':>3} {'wrk':>3} {'wall s':>7} {'subs/s':>6} {'wall/N s':>8} {'median s':>8}"
+    hdr = (f"{'tool / mode':60} {'N':>3} {'wrk':>3} {'wall s':>7} {'subs/s':>6} {'wall/N s':>8} {'median s':>8}"
            f"  {'/ dlgrade w1':>12} {'/ dlgrade w1':>12}  median from")
+    titles = {"equivalent": "equivalent assignment: the same 10 checks (72 points) in every tool; "
+                            "ratios / dlgrade grade, equivalent checks, w1",
+              "full": "dlgrade with the course's full hidden suite (not comparable with nbgrader/otter); "
+                      "ratios / dlgrade grade, full hidden suite, w1"}
     print()
     print(hdr)
-    print(f"{'':55} {'':>3} {'':>3} {'':>7} {'':>6} {'':>8} {'':>8}  {'(wall/N)':>12} {'(median)':>12}")
+    print(f"{'':60} {'':>3} {'':>3} {'':>7} {'':>6} {'':>8} {'':>8}  {'(wall/N)':>12} {'(median)':>12}")
     print("-" * len(hdr))
-    for r in rows:
-        if "skipped" in r:
-            print(f"{r['tool']:55} skipped: {r['skipped']}")
+    for suite in SUITES:
+        sec = [r for r in rows if _section(r) == suite]
+        if not sec:
             continue
-        print(f"{r['tool']:55} {r['n']:>3} {r['workers']:>3} {fmt(r['wall_s'], '.1f'):>7} "
-              f"{fmt(r['n'] / r['wall_s'], '.2f'):>6} {fmt(per(r), '.3f'):>8} {fmt(r.get('median_s'), '.3f'):>8}"
-              f"  {ratio(r, 'wall'):>12} {ratio(r, 'median'):>12}  {r.get('median_from', '')}")
-        if r.get("note"):
-            print(f"{'':6}note: {r['note']}")
+        print(f"[{titles[suite]}]")
+        for r in sec:
+            if "skipped" in r:
+                print(f"{r['tool']:60} skipped: {r['skipped']}")
+                continue
+            base = bases[suite]
+            print(f"{r['tool']:60} {r['n']:>3} {r['workers']:>3} {fmt(r['wall_s'], '.1f'):>7} "
+                  f"{fmt(r['n'] / r['wall_s'], '.2f'):>6} {fmt(per(r), '.3f'):>8} {fmt(r.get('median_s'), '.3f'):>8}"
+                  f"  {ratio(r, 'wall', base):>12} {ratio(r, 'median', base):>12}  {r.get('median_from', '')}")
+            if r.get("note"):
+                print(f"{'':6}note: {r['note']}")
     print()
-    notes = []
-    for r in rows:
-        if "skipped" in r:
-            continue
-        if r.get("tool") == "dlgrade grade":
+
+    def both(a, b):
+        if not a or not b:
+            return "-"
+        m = (f"{a['median_s'] / b['median_s']:.2f}x (median)" if a.get("median_s") and b.get("median_s")
+             else "- (median)")
+        return f"{per(a) / per(b):.2f}x (wall/N), {m}"
+
+    find = lambda pred: next((r for r in ok if pred(r)), None)  # noqa: E731
+    eq1, eq2 = bases["equivalent"], find(lambda r: r.get("dlgrade") == "equivalent" and r["workers"] == 2)
+    full1 = bases["full"]
+    nbg = find(lambda r: r["tool"] == "nbgrader autograde")
+    ott = find(lambda r: r["tool"] == "otter grade_submission")
+    floors = {suite: find(lambda r, s=suite: r.get("floor_of") == s) for suite in SUITES}
+    lines = []
+    if eq1:
+        lines.append("ratios on the equivalent assignment (per submission; above 1: slower than dlgrade):")
+        if nbg:
+            lines.append(f"  nbgrader / dlgrade-equivalent w1:  {both(nbg, eq1)}")
+            if eq2:
+                lines.append(f"  nbgrader / dlgrade-equivalent w2:  {per(nbg) / per(eq2):.2f}x (wall/N)")
+        if ott:
+            lines.append(f"  otter / dlgrade-equivalent w1:     {both(ott, eq1)}")
+            if eq2:
+                lines.append(f"  otter / dlgrade-equivalent w2:     {per(ott) / per(eq2):.2f}x (wall/N)")
+        if floors["equivalent"]:
+            lines.append(f"  dlgrade-equivalent w1 / its in-process floor: {both(eq1, floors['equivalent'])}")
+    if full1:
+        lines.append("full hidden suite:")
+        if floors["full"]:
+            lines.append(f"  dlgrade-full w1 / its in-process floor: {both(full1, floors['full'])}")
+        if eq1:
+            lines.append(f"  dlgrade-full w1 / dlgrade-equivalent w1 (the cost of the bigger suite): {both(full1, eq1)}")
+    for r in ok:
+        if r.get("dlgrade"):
             slow = sorted(((v["duration"] or 0, k) for k, v in r.get("records", {}).items()), reverse=True)[:1]
             if slow:
-                notes.append(f"dlgrade w{r['workers']}: slowest submission {slow[0][1]} "
+                lines.append(f"{_short(r)}: slowest submission {slow[0][1]} "
                              f"({manifest['students'].get(slow[0][1], {}).get('variant', '?')}) {slow[0][0]:.1f} s; "
                              f"isolation {r.get('isolation')}")
         if r.get("tool") == "nbgrader autograde":
-            notes.append(f"nbgrader: generate_assignment {r['generate_assignment_s']:.1f} s (once, not in the table); "
+            lines.append(f"nbgrader: generate_assignment {r['generate_assignment_s']:.1f} s (once, not in the table); "
                          f"one autograde process for the batch; Execute.timeout 30 s per cell")
         if r.get("tool") == "otter grade_submission":
-            notes.append(f"otter: otter assign {r['assign_s']:.1f} s (once, not in the table); mean per call "
+            lines.append(f"otter: otter assign {r['assign_s']:.1f} s (once, not in the table); mean per call "
                          f"{fmt(r.get('per_sub_mean_s'), '.2f')} s; timed out (otter has no timeout here; the harness "
                          f"killed them after {args.otter_timeout:.0f} s): {', '.join(r['timeouts']) or 'none'}")
-        if r.get("tool", "").startswith("in-process floor") and base:
-            a, b = per(base) / per(r), (base.get("median_s") or 0) / (r.get("median_s") or 1e9)
-            notes.append(f"dlgrade w1 / in-process floor: {a:.1f}x (wall/N), {b:.1f}x (median)"
-                         + (f"  [{r['summary']}]" if r.get("summary") else ""))
-    for n_ in notes:
-        print(n_)
+        if r.get("summary"):
+            lines.append(f"{r['tool']}: {r['summary']}")
+    for line in lines:
+        print(line)
     # scores by variant: does every tool grade the mix the same way?
-    tools = [(r["tool"].split()[0] + (f" w{r['workers']}" if r["tool"] == "dlgrade grade" else ""), r)
-             for r in rows if "skipped" not in r and (r.get("records") or r.get("scores"))
+    tools = [(_short(r), r) for r in ok if (r.get("records") or r.get("scores"))
              and not r["tool"].startswith("in-process")]
     if tools:
         print()
-        print("score (% of max) by variant, mean over the submissions each tool graded:")
-        head = f"  {'variant':22} {'category':9}" + "".join(f" {name:>12}" for name, _ in tools)
+        print("score (% of max) by variant, mean over the submissions each tool graded "
+              "(dlg-eq: equivalent checks, /72; dlg-full: full hidden suite, /100):")
+        head = f"  {'variant':22} {'category':9}" + "".join(f" {name:>11}" for name, _ in tools)
         print(head)
         by_variant: dict[str, list[str]] = {}
         for s, info in manifest["students"].items():
@@ -451,10 +535,11 @@ def print_report(rows, manifest, args, extra_lines):
                     rec = table.get(s)
                     if not rec or rec.get("score") is None:
                         continue
-                    mx = rec.get("max") or (100.0 if r["tool"] == "dlgrade grade" else checks.MAX_SCORE)
+                    default = 100.0 if r.get("dlgrade") == "full" else checks.MAX_SCORE
+                    mx = rec.get("max") or default
                     pct.append(100.0 * rec["score"] / mx if mx else 0.0)
                 cells.append(f"{statistics.mean(pct):.0f}" if pct else "-")
-            print(f"  {variant:22} {gen.VARIANTS[variant][0]:9}" + "".join(f" {c:>12}" for c in cells))
+            print(f"  {variant:22} {gen.VARIANTS[variant][0]:9}" + "".join(f" {c:>11}" for c in cells))
 
 
 def main(argv=None):
@@ -474,6 +559,9 @@ def main(argv=None):
     ap.add_argument("--skip-floor", action="store_true")
     ap.add_argument("--skip-nbgrader", action="store_true")
     ap.add_argument("--skip-otter", action="store_true")
+    ap.add_argument("--suites", default="equivalent,full",
+                    help="dlgrade hidden suites: equivalent (the 10 checks nbgrader/otter run, in dlgrade's "
+                         "format) and/or full (solutions/a04_nn_basics/tests); default both")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: n=5, n-otter=3, workers 2 only, one floor rep (no hostile submission)")
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
@@ -497,28 +585,49 @@ def main(argv=None):
     ref = build.load_reference()
 
     rows, extra = [], []
+    suites = [x for x in args.suites.split(",") if x]
+    bad = set(suites) - set(SUITES)
+    if bad:
+        ap.error(f"--suites: unknown {', '.join(sorted(bad))} (have {', '.join(SUITES)})")
+    roots = {"full": REPO}
+    if "equivalent" in suites:
+        roots["equivalent"] = build.write_course(args.work / "equiv-course")
+        extra.append(f"dlgrade equivalent checks: DLGRADE_ROOT={roots['equivalent']} "
+                     f"(hidden suite = benchmarks/equivalent/dlgrade/{build.DLGRADE_TEST}, "
+                     f"{len(checks.CHECKS)} tests, {checks.MAX_SCORE} points)")
     exe = None if args.skip_dlgrade and args.skip_floor else find_dlgrade()
     help_text = dlgrade_help(exe) if exe else None
-    if not args.skip_dlgrade:
-        if help_text is None:
-            rows.append({"tool": "dlgrade grade", "skipped": "`dlgrade grade --help` does not work yet "
-                         "(is the CLI there? pip install -e . in .venv)"})
-        else:
-            # the first N students only: a folder holding just them
-            d_subs = args.work / "dlgrade-subs"
-            shutil.rmtree(d_subs, ignore_errors=True)
-            d_subs.mkdir()
-            for s in students[:args.n]:
-                shutil.copytree(subs / "dlgrade" / s, d_subs / s)
-            if not _has(help_text, "--workers"):
-                extra.append("dlgrade: this `dlgrade grade` has no --workers yet: one serial run (workers=1)")
-                workers = [1]
-            for w in workers:
-                rows.append(run_dlgrade(exe, help_text, d_subs, args.n, w, args.work, timeout=3600))
+    d_subs = None
+    if not args.skip_dlgrade and help_text is not None:
+        # the first N students only: a folder holding just them
+        d_subs = args.work / "dlgrade-subs"
+        shutil.rmtree(d_subs, ignore_errors=True)
+        d_subs.mkdir()
+        for s in students[:args.n]:
+            shutil.copytree(subs / "dlgrade" / s, d_subs / s)
+        if not _has(help_text, "--workers"):
+            extra.append("dlgrade: this `dlgrade grade` has no --workers yet: one serial run (workers=1)")
+            workers = [1]
+
+    def dlgrade_rows(suite):
+        if not args.skip_dlgrade:
+            if help_text is None:
+                rows.append({"tool": f"dlgrade grade, {suite_label(suite)}", "dlgrade": suite,
+                             "skipped": "`dlgrade grade --help` does not work yet "
+                             "(is the CLI there? pip install -e . in .venv)"})
+            else:
+                for w in workers:
+                    rows.append(run_dlgrade(exe, help_text, d_subs, args.n, w, args.work, timeout=3600,
+                                            suite=suite, root=roots[suite]))
+        if not args.skip_floor:
+            fl = run_floor(exe, help_text, ref.module_text(), args.work, args.floor_reps, timeout=900,
+                           suite=suite, root=roots[suite])
+            if fl:
+                rows.append(fl)
+
+    if "equivalent" in suites:
+        dlgrade_rows("equivalent")
     if not args.skip_floor:
-        fl = run_floor(exe, help_text, ref.module_text(), args.work, args.floor_reps, timeout=900)
-        if fl:
-            rows.append(fl)
         rows.append(run_equivalent_in_process(ref, max(3, args.floor_reps)))
     for name, skip, fn, n in (("nbgrader", args.skip_nbgrader, run_nbgrader, args.n),
                               ("otter", args.skip_otter, run_otter, args.n_otter)):
@@ -533,6 +642,8 @@ def main(argv=None):
         extra.append(f"{name}: {stamp.read_text().strip() if stamp.exists() else '?'} in {env_dir}")
         timeout = args.otter_timeout if name == "otter" else 3600
         rows.append(fn(env_dir, subs, students[:n], args.work, timeout))
+    if "full" in suites:
+        dlgrade_rows("full")
     times = args.envs / "install-times.tsv"
     if times.exists():
         for line in times.read_text().splitlines()[-2:]:
