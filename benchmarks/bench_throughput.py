@@ -11,11 +11,14 @@
    committed, how many the second run skipped as unchanged and how many it graded, and
    checks the gradebook: exactly N current grades (table ``grades``), one run per
    submission (nothing graded twice), the killed batch left unfinished, the SQLite
-   integrity check, and the scores against the uninterrupted run of step 1.
+   integrity check, and the scores against the uninterrupted run of step 1. It also
+   prints the engine code hash of each batch: results graded by other grader/ code are
+   regraded by design, so a commit to grader/ between the two runs defeats the resume.
 
 Everything is written under --work (default /tmp/dlgrade-bench/throughput).
 
     python benchmarks/bench_throughput.py --n 1000            # about 2.5x the time of one full run
+    python benchmarks/bench_throughput.py --n 1000 --skip-full --kill-after 500   # resume only
     python benchmarks/bench_throughput.py --n 100 --skip-resume
 """
 from __future__ import annotations
@@ -142,7 +145,9 @@ def main(argv=None):
     figures: dict = {"n": args.n, "workers": args.workers, "categories": cats}
 
     full = {}
-    if not args.skip_full:
+    if args.skip_full:
+        full = results(args.work / "full" / "results.json")  # an earlier uninterrupted run, if any
+    else:
         d = args.work / "full"
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir()
@@ -190,6 +195,8 @@ def main(argv=None):
             n_runs = c.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
             dup = c.execute("SELECT COUNT(*) FROM (SELECT submission_id FROM runs GROUP BY submission_id "
                             "HAVING COUNT(*) > 1)").fetchone()[0]
+            engines = [tuple(r) for r in c.execute("SELECT batch_id, engine_hash, COUNT(*) FROM runs "
+                                                    "GROUP BY batch_id, engine_hash ORDER BY batch_id")]
             cur = {r["student_id"]: (r["score"], r["content_hash"]) for r in c.execute(
                 "SELECT g.student_id, r.score, s.content_hash FROM grades g JOIN runs r ON r.id = g.run_id "
                 "JOIN submissions s ON s.id = r.submission_id WHERE g.assignment = 'a04'")}
@@ -210,12 +217,16 @@ def main(argv=None):
                     diff += 1
                     diffs.append(f"{sid} ({manifest['students'][sid]['variant']}) {r['score']:g} vs {cur[sid][0]:g}")
         b2 = batches[-1] if batches else {}
+        engine_changed = len({e[1] for e in engines}) > 1
+        ok = (n_grades == args.n == n_students == latest and dup == 0 and b2.get("reused") == committed
+              and b2.get("graded") == args.n - committed)
         figures["resume"] = {"kill_after_s": kill_after, "killed_wall_s": wall1, "killed_rc": rc1,
                              "committed_before_kill": committed, "leftover": left, "runs_before_kill": runs1,
                              "rerun_wall_s": wall2, "rerun_rc": rc2, "batches": batches, "grades": n_grades,
                              "students": n_students, "runs": n_runs, "dup_runs": dup, "latest": latest,
                              "integrity": show.stdout.strip() or show.stderr.strip(),
-                             "show_rows": shown_rows, "same_scores": same, "diff_scores": diffs}
+                             "show_rows": shown_rows, "same_scores": same, "diff_scores": diffs,
+                             "engines": engines, "ok": ok}
         lines += ["", f"2. resume: the same command into a fresh gradebook, SIGKILL of its process group after "
                       f"{kill_after:.0f} s, then run again (no --regrade):",
                   f"   killed run: rc {rc1} after {wall1:.1f} s; {committed} of {args.n} results committed to the "
@@ -232,8 +243,12 @@ def main(argv=None):
                   f"`dlgrade gradebook check`: {(show.stdout.strip() or show.stderr.strip())[:80]}",
                   f"   scores vs the uninterrupted run: {same} equal, {len(diffs)} different"
                   + (f" ({'; '.join(diffs[:5])})" if diffs else ""),
-                  f"   OK: {'yes' if n_grades == args.n == n_students == latest and dup == 0 else 'NO'} "
-                  f"(exactly {args.n} current grades, all of the latest content, nothing graded twice)"]
+                  "   engine code hash per batch: " + "; ".join(f"#{b} {h} ({k} runs)" for b, h, k in engines)
+                  + (" -- the grader/ code CHANGED between the runs, so nothing could be reused "
+                     "(results of other engine code are regraded by design)" if engine_changed else ""),
+                  f"   OK: {'yes' if ok else 'NO'} (the rerun skipped exactly the {committed} committed results "
+                  f"and graded the other {args.n - committed}; exactly {args.n} current grades, all of the "
+                  f"latest content; nothing graded twice)"]
     lines.insert(2, f"load average (1/5/15 min) at start {load_start}, at end {loadavg()}")
     print("\n".join(lines))
     if args.json:
