@@ -144,6 +144,22 @@ def _load(name: str, parse):
     return value
 
 
+_BUNDLED = {"digits.csv.gz": "_raw_digits", "breast_cancer.csv.gz": "_raw_breast_cancer", "corpus.txt": "_corpus"}
+
+
+def preload(names=None) -> None:
+    """Verifies and parses the bundled files (all, or those named) into the in-memory cache.
+
+    The grader calls it once per process before forking grading workers, so that each
+    submission does not parse the breast-cancer CSV again (5 ms). A missing or tampered
+    file is left for the loader that needs it, which raises with the reason."""
+    for name in names or _BUNDLED:
+        try:
+            globals()[_BUNDLED[name]]()
+        except Exception:
+            pass
+
+
 def _parse_csv_gz(data: bytes, dtype) -> np.ndarray:
     text = gzip.decompress(data).decode("ascii")
     arr = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, dtype=dtype)

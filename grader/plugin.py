@@ -75,6 +75,7 @@ class DlgradePlugin:
         self.max_points: dict[str, float] = {}
         self._ref_module = None
         self._started: dict[str, float] = {}
+        self._item = None  # the test being run
 
     # -- configuration --------------------------------------------------------------------
     def pytest_configure(self, config):
@@ -115,20 +116,30 @@ class DlgradePlugin:
             self.ctx.isolation_used = self.session.sandbox.isolation
         return self.session
 
+    # The fixtures read the running test from ``self._item`` (set first thing in
+    # pytest_runtest_setup) rather than taking pytest's ``request``: pytest builds a fixture
+    # definition for ``request`` each time one asks for it, which cost 16 ms per submission.
     @pytest.fixture
-    def student(self, request):
+    def student(self):
         session = self._session()
-        marker = request.node.get_closest_marker("timeout")
+        marker = self._item.get_closest_marker("timeout")
         session.timeout = float(marker.args[0]) if marker else session.default_timeout
-        module_marker = request.node.get_closest_marker("module")
+        module_marker = self._item.get_closest_marker("module")
         name = module_marker.args[0] if module_marker else self.ctx.assignment.default_module
         return StudentModule(session, name)
 
     @pytest.fixture
-    def ref(self, request):
+    def submission_memo(self):
+        """A dict shared by the tests of one submission (empty for the next one), for a costly
+        student run that several tests judge separately, e.g. one end-to-end training whose
+        accuracy and cost curve earn their own points: the run is made once, not per test."""
+        return self._session().memo
+
+    @pytest.fixture
+    def ref(self):
         if self.ctx.mode != "hidden":
             pytest.fail("the reference solution is not available to public tests", pytrace=False)
-        module_marker = request.node.get_closest_marker("module")
+        module_marker = self._item.get_closest_marker("module")
         name = module_marker.args[0] if module_marker else self.ctx.assignment.default_module
         return self.load_reference(name)
 
@@ -146,20 +157,22 @@ class DlgradePlugin:
         return module
 
     @pytest.fixture
-    def rng(self, request):
-        return np.random.default_rng(self._seed(request))
+    def rng(self):
+        return np.random.default_rng(self._seed())
 
     @pytest.fixture
-    def torch_seed(self, request):
-        return self._seed(request) % (2**31)
+    def torch_seed(self):
+        return self._seed() % (2**31)
 
-    def _seed(self, request) -> int:
+    def _seed(self) -> int:
         if self.ctx.mode == "public":
-            return derive_seed("public", request.node.nodeid)
-        return derive_seed(self.ctx.secret, self.ctx.student_id, request.node.nodeid)
+            return derive_seed("public", self._item.nodeid)
+        return derive_seed(self.ctx.secret, self.ctx.student_id, self._item.nodeid)
 
     # -- reporting ------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
+        self._item = item
         self._started[item.nodeid] = time.perf_counter()
         if self.session is not None:
             self.session.calls = []

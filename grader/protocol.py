@@ -32,6 +32,7 @@ import io
 import json
 import math
 import os
+import re
 import select
 import struct
 import time
@@ -153,9 +154,22 @@ def _is_key(k) -> bool:
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)  # (np.ascontiguousarray would turn 0-d into (1,))
-    return buf.getvalue()
+    """``.npy`` version 1.0 bytes of a numeric array, as ``np.save`` writes them (which took
+    70 us an array, mostly building the header; this takes 5)."""
+    descr = arr.dtype.str
+    if not _FAST_DESCR.fullmatch(descr):
+        buf = io.BytesIO()
+        np.save(buf, arr, allow_pickle=False)  # (np.ascontiguousarray would turn 0-d into (1,))
+        return buf.getvalue()
+    fortran = arr.ndim > 1 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+    shape = "(" + "".join(f"{d}, " for d in arr.shape)[:-2] + ("," if arr.ndim == 1 else "") + ")"
+    header = f"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"  # pad the preamble to 64 bytes, as numpy does
+    body = arr.tobytes(order="F" if fortran else "C")
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + body
+
+
+_FAST_DESCR = re.compile(r"[<>|][biufc][0-9]{1,2}")
 
 
 def _tensor_node(enc: Encoder, value):
@@ -290,8 +304,34 @@ def _expect_list(node, key):
     return v
 
 
+# The header numpy writes for a plain numeric array, e.g.
+# b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }   ...\n".
+# Parsing it with a regular expression is 20x faster than numpy's ast.literal_eval, which
+# mattered: a submission's grading exchanges hundreds of arrays. Anything else takes
+# numpy's own (slow, equally strict) path.
+_FAST_NPY_HEADER = re.compile(
+    rb"\{'descr': '([<>|][biufc][0-9]{1,2})', 'fortran_order': (True|False), "
+    rb"'shape': \(((?:[0-9]{1,12}, )*[0-9]{1,12},?|)\), \} *\n")
+
+
+def _fast_npy_header(data: bytes):
+    if len(data) < 10 or data[:8] != b"\x93NUMPY\x01\x00":
+        return None
+    hlen = int.from_bytes(data[8:10], "little")
+    m = _FAST_NPY_HEADER.fullmatch(data, 10, 10 + hlen)
+    if m is None:
+        return None
+    dims = m.group(3).rstrip(b",")
+    shape = tuple(int(d) for d in dims.split(b", ")) if dims else ()
+    return shape, m.group(2) == b"True", np.dtype(m.group(1).decode()), 10 + hlen
+
+
 def load_npy(data: bytes) -> np.ndarray:
     """Parses one ``.npy`` payload strictly: no pickles, numeric dtypes, exact size."""
+    fast = _fast_npy_header(data)
+    if fast is not None:
+        shape, fortran, dtype, offset = fast
+        return _npy_body(data, offset, shape, fortran, dtype)
     f = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(f)
@@ -305,6 +345,10 @@ def load_npy(data: bytes) -> np.ndarray:
         raise
     except Exception as exc:  # numpy raises ValueError/SyntaxError/... on a broken header
         raise ProtocolError(f"malformed .npy header: {exc}") from None
+    return _npy_body(data, f.tell(), shape, fortran, dtype)
+
+
+def _npy_body(data: bytes, offset: int, shape: tuple, fortran: bool, dtype: np.dtype) -> np.ndarray:
     if dtype.hasobject or dtype.kind not in NUMERIC_KINDS or dtype.fields is not None:
         raise ProtocolError(f"array dtype {dtype} is not numeric")
     count = 1
@@ -313,7 +357,7 @@ def load_npy(data: bytes) -> np.ndarray:
             raise ProtocolError("malformed array shape")
         count *= s
     expected = count * dtype.itemsize
-    body = data[f.tell():]
+    body = data[offset:]
     if len(body) != expected:
         raise ProtocolError(f"array payload has {len(body)} bytes, its header promises {expected} (truncated?)")
     arr = np.frombuffer(body, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C")

@@ -36,6 +36,10 @@ class Session:
         # An import that failed once (syntax error, exception, endless loop at import time) is
         # not retried for every test: the same failure is reported again at once.
         self._import_failures: dict[str, Exception] = {}
+        # Results of costly student runs that several tests judge (see the plugin's
+        # ``submission_memo`` fixture); they live exactly as long as this submission's grading.
+        self.memo: dict = {}
+        self.known_callables: dict[str, set] = {}  # module -> names found callable
 
     # -- lifecycle --------------------------------------------------------------------------
     def ensure_started(self) -> None:
@@ -221,7 +225,9 @@ class StudentModule(_Remote):
     def __init__(self, session: Session, module: str):
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_module", module)
-        object.__setattr__(self, "_methods", set())
+        # Shared by every test of the submission (the fixture makes a new proxy per test), so a
+        # function is looked up once per submission, then called in one round trip.
+        object.__setattr__(self, "_methods", session.known_callables.setdefault(module, set()))
 
     def _target(self):
         return self._session.target_for(self._module)

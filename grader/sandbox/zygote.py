@@ -115,6 +115,7 @@ def main(argv=None) -> None:
     for name in filter(None, opts.preload.split(",")):
         importlib.import_module(name)
     child_mod.pin_threads()
+    child_mod.warm_numpy()
     child_mod.warm_torch()
     sys.dont_write_bytecode = True
     control = socket.socket(fileno=opts.control)
