@@ -210,56 +210,59 @@ def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path
 
 
 def run_floor(exe, help_text, ref_text: str, work: Path, reps: int, timeout: float,
-              suite: str = "full", root: Path | None = None) -> dict | None:
-    """The hidden suite on the reference, in-process, no sandbox: the cost of the tests
-    themselves (imports, data, numerics) that no grader can go below."""
-    floor_dir = work / f"floor-{suite}"
-    label = "in-process floor, " + ("equivalent checks" if suite == "equivalent" else "full hidden suite")
-    shutil.rmtree(floor_dir, ignore_errors=True)
-    if exe is not None and help_text and _has(help_text, "--isolation") and re.search(r"\bnone\b", help_text):
-        for i in range(reps):
-            d = floor_dir / "subs" / f"reference{i}"
-            d.mkdir(parents=True)
-            (d / "nn_basics.py").write_text(f"# copy {i}\n" + ref_text)
-        json_path = floor_dir / "results.json"
-        cmd = [str(exe), "grade", "a04", str(floor_dir / "subs"), "--isolation", "none",
-               "--json", str(json_path)]
-        if _has(help_text, "--workers"):
-            cmd += ["--workers", "1"]
-        cmd += _common_opts(help_text, floor_dir / "gradebook.sqlite")
-        log(f"[floor] {' '.join(cmd)}")
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
-        wall = time.perf_counter() - t0
-        recs = parse_dlgrade_json(json_path)
-        durs = [r["duration"] for r in recs.values() if r["duration"] is not None]
-        if p.returncode in (0, 1) and recs:
-            return {"tool": f"{label} (--isolation none, ref)", "floor_of": suite, "n": reps, "workers": 1,
-                    "wall_s": wall, "median_s": median(durs), "median_from": "--json duration_s" if durs else "",
-                    "isolation": "none (trusted, in-process)", "throughput": reps / wall, "records": recs}
-        log(f"[floor] --isolation none failed (rc={p.returncode}): {(p.stdout + p.stderr)[-300:]}")
-    # fallback: plain pytest on the hidden tests against the reference
-    tests = (root or REPO) / "solutions" / "a04_nn_basics" / "tests"
+              suite: str = "full", root: Path | None = None) -> list[dict]:
+    """The hidden suite on the reference without a sandbox, two ways:
+
+    * the floor: plain pytest, in-process, ``student`` = the reference module called directly
+      (``floor_plain_pytest.py``: one warm process, ``pytest.main`` once per submission);
+    * dlgrade's engine with ``--isolation none``: the same grading path (suite server, forked
+      worker, protocol copies) minus the sandbox, i.e. what the sandbox itself costs.
+    """
+    label = "equivalent checks" if suite == "equivalent" else "full hidden suite"
+    course = root or REPO
+    rows = []
     py = REPO / ".venv" / "bin" / "python"
-    if not tests.is_dir() or not py.exists():
-        return None
-    cmd = [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)]
-    walls = []
-    out = ""
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
-        walls.append(time.perf_counter() - t0)
-        out = p.stdout + p.stderr
-    summary = next((l for l in reversed(out.splitlines()) if re.search(r"\d+ (passed|failed|error)", l)), "")
-    res = {"tool": f"{label} (plain pytest, ref)", "floor_of": suite, "n": reps, "workers": 1,
-           "wall_s": sum(walls), "median_s": median(walls), "median_from": "pytest runs",
-           "isolation": "none (plain pytest)", "throughput": reps / sum(walls), "summary": summary,
-           "cmd": cmd}
-    if p.returncode not in (0, 1) or "error" in summary:
-        # collection/usage errors: the time of a run that did not test anything is no floor
-        return {"tool": res["tool"], "skipped": f"pytest rc={p.returncode}: {summary or out.strip()[-200:]}"}
-    return res
+    cmd = [str(py if py.exists() else sys.executable), str(Path(__file__).with_name("floor_plain_pytest.py")),
+           "--tests", str(course / "solutions" / "a04_nn_basics" / "tests"),
+           "--reference", str(course / "solutions" / "a04_nn_basics" / "nn_basics.py"), "--reps", str(reps)]
+    log(f"[floor] {' '.join(cmd)}")
+    p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
+    line = next((l for l in p.stdout.splitlines() if l.startswith("FLOOR-JSON ")), None)
+    if line is None:
+        rows.append({"tool": f"in-process floor, {label} (plain pytest, ref)", "floor_of": suite,
+                     "skipped": f"rc={p.returncode}: {(p.stdout + p.stderr).strip()[-300:]}"})
+    else:
+        fl = json.loads(line[len("FLOOR-JSON "):])
+        rows.append({"tool": f"in-process floor, {label} (plain pytest, ref)", "floor_of": suite, "n": reps,
+                     "workers": 1, "wall_s": sum(fl["times"]), "median_s": fl["median_s"],
+                     "median_from": "pytest.main runs", "isolation": "none (plain pytest, in-process)",
+                     "throughput": reps / sum(fl["times"]),
+                     "summary": f"{fl['passed']} passed, {fl['failed']} failed, {fl['errors']} errors per run"})
+    if exe is None or not help_text or not _has(help_text, "--isolation"):
+        return rows
+    floor_dir = work / f"floor-{suite}"
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    for i in range(reps):
+        d = floor_dir / "subs" / f"reference{i:03d}"
+        d.mkdir(parents=True)
+        (d / "nn_basics.py").write_text(f"# copy {i}\n" + ref_text)
+    json_path = floor_dir / "results.json"
+    cmd = [str(exe), "grade", "a04", str(floor_dir / "subs"), "--isolation", "none", "--json", str(json_path),
+           "--workers", "1"] + _common_opts(help_text, floor_dir / "gradebook.sqlite")
+    log(f"[floor] {' '.join(cmd)}")
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=REPO, env=suite_env(root), capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t0
+    recs = parse_dlgrade_json(json_path)
+    durs = [r["duration"] for r in recs.values() if r["duration"] is not None]
+    if p.returncode in (0, 1) and recs:
+        rows.append({"tool": f"dlgrade engine without sandbox, {label} (--isolation none, ref)",
+                     "nosandbox_of": suite, "n": reps, "workers": 1, "wall_s": wall, "median_s": median(durs),
+                     "median_from": "--json duration_s", "isolation": "none (trusted, in-process)",
+                     "throughput": reps / wall})
+    else:
+        log(f"[floor] --isolation none failed (rc={p.returncode}): {(p.stdout + p.stderr)[-300:]}")
+    return rows
 
 
 def run_equivalent_in_process(ref: build.Module, reps: int) -> dict:
@@ -401,7 +404,7 @@ def _loadavg() -> str:
 
 
 def _section(r) -> str:
-    if r.get("dlgrade") == "full" or r.get("floor_of") == "full":
+    if "full" in (r.get("dlgrade"), r.get("floor_of"), r.get("nosandbox_of")):
         return "full"
     return "equivalent"
 
@@ -477,6 +480,7 @@ def print_report(rows, manifest, args, extra_lines):
     nbg = find(lambda r: r["tool"] == "nbgrader autograde")
     ott = find(lambda r: r["tool"] == "otter grade_submission")
     floors = {suite: find(lambda r, s=suite: r.get("floor_of") == s) for suite in SUITES}
+    nosandbox = {suite: find(lambda r, s=suite: r.get("nosandbox_of") == s) for suite in SUITES}
     lines = []
     if eq1:
         lines.append("ratios on the equivalent assignment (per submission; above 1: slower than dlgrade):")
@@ -489,11 +493,16 @@ def print_report(rows, manifest, args, extra_lines):
             if eq2:
                 lines.append(f"  otter / dlgrade-equivalent w2:     {per(ott) / per(eq2):.2f}x (wall/N)")
         if floors["equivalent"]:
-            lines.append(f"  dlgrade-equivalent w1 / its in-process floor: {both(eq1, floors['equivalent'])}")
+            lines.append(f"  dlgrade-equivalent w1 / its in-process floor (plain pytest): "
+                         f"{both(eq1, floors['equivalent'])}")
+        if nosandbox["equivalent"]:
+            lines.append(f"  dlgrade-equivalent w1 / dlgrade without sandbox: {both(eq1, nosandbox['equivalent'])}")
     if full1:
         lines.append("full hidden suite:")
         if floors["full"]:
-            lines.append(f"  dlgrade-full w1 / its in-process floor: {both(full1, floors['full'])}")
+            lines.append(f"  dlgrade-full w1 / its in-process floor (plain pytest): {both(full1, floors['full'])}")
+        if nosandbox["full"]:
+            lines.append(f"  dlgrade-full w1 / dlgrade without sandbox: {both(full1, nosandbox['full'])}")
         if eq1:
             lines.append(f"  dlgrade-full w1 / dlgrade-equivalent w1 (the cost of the bigger suite): {both(full1, eq1)}")
     for r in ok:
@@ -554,7 +563,8 @@ def main(argv=None):
     ap.add_argument("--work", type=Path, default=Path("/tmp/dlgrade-bench"))
     ap.add_argument("--otter-timeout", type=float, default=60.0,
                     help="harness timeout per otter submission, s (otter itself has none)")
-    ap.add_argument("--floor-reps", type=int, default=3)
+    ap.add_argument("--floor-reps", type=int, default=20,
+                    help="runs of each floor (the median of warm runs is the floor)")
     ap.add_argument("--skip-dlgrade", action="store_true")
     ap.add_argument("--skip-floor", action="store_true")
     ap.add_argument("--skip-nbgrader", action="store_true")
@@ -570,7 +580,7 @@ def main(argv=None):
         args.n = args.n or 5
         args.n_otter = args.n_otter or 3
         args.workers = "2" if args.workers == "1,2" else args.workers
-        args.floor_reps = 1
+        args.floor_reps = 3
     args.n = args.n or 40
     args.n_otter = args.n_otter or 8
     workers = [int(w) for w in args.workers.split(",") if w]
@@ -620,10 +630,8 @@ def main(argv=None):
                     rows.append(run_dlgrade(exe, help_text, d_subs, args.n, w, args.work, timeout=3600,
                                             suite=suite, root=roots[suite]))
         if not args.skip_floor:
-            fl = run_floor(exe, help_text, ref.module_text(), args.work, args.floor_reps, timeout=900,
-                           suite=suite, root=roots[suite])
-            if fl:
-                rows.append(fl)
+            rows.extend(run_floor(exe, help_text, ref.module_text(), args.work, args.floor_reps, timeout=900,
+                                  suite=suite, root=roots[suite]))
 
     if "equivalent" in suites:
         dlgrade_rows("equivalent")

@@ -1,5 +1,8 @@
 """Exports of the gradebook's current grades: CSV, Gradescope ``results.json``, feedback, JSON.
 
+Figures attached to tests appear only in the feedback reports: the CSV has one number per
+test, and Gradescope's ``results.json`` has no place for them. The JSON document keeps them.
+
 All files are written atomically (temp file, fsync, rename).
 """
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from grader.feedback import render_html, render_markdown, student_message
+from grader.feedback import figure_files, render_html, render_markdown, student_message
 from grader.results import results_document, write_atomic, write_json_atomic
 
 GRADESCOPE_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
@@ -102,13 +105,18 @@ def export_gradescope(results: list[dict], out_dir: Path, visibility: str = "aft
 
 
 def export_feedback(results: list[dict], out_dir: Path, title: str = "", formats=("md", "html")) -> list[Path]:
-    """``OUT/<student>.md`` and ``OUT/<student>.html`` for every student."""
+    """``OUT/<student>.md`` and ``OUT/<student>.html`` for every student; returns these reports.
+
+    The figures of a student's tests are inlined in the HTML report; for the Markdown report
+    they are written beside it as ``OUT/<student>-<n>.svg`` (n = 1, 2, ...) and linked."""
     written = []
     for res in results:
         base = Path(out_dir) / safe_name(res["id"])
         if "md" in formats:
             p = base.with_name(base.name + ".md")
-            write_atomic(p, render_markdown(res, title).encode("utf-8"))
+            for name, svg in figure_files(res, base.name).items():
+                write_atomic(base.with_name(name), svg.encode("utf-8"))
+            write_atomic(p, render_markdown(res, title, figure_stem=base.name).encode("utf-8"))
             written.append(p)
         if "html" in formats:
             p = base.with_name(base.name + ".html")

@@ -7,11 +7,19 @@ plugin records messages only), and it never shows an expected value: ``student_m
 withholds every value that the reference computed ("expected 0.1829...", "numerical ...",
 "where ... was expected", "the reference reaches 0.97"), while keeping what the student's
 code returned, shapes, dtypes and the hints.
+
+A test may carry figures (line charts, see grader.figures): the HTML report inlines each as
+an ``<svg>`` under the test's entry; the Markdown report links ``<stem>-<n>.svg`` files that
+the exporter writes beside it (:func:`figure_files`). A figure is drawn from the recorded
+numbers; the chart shows no number beyond its 2-significant-digit axis ticks.
 """
 from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
+
+from grader.figures import normalize, render_svg
 
 WITHHELD = "[withheld]"
 
@@ -86,7 +94,49 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_markdown(result: dict, title: str = "") -> str:
+def _figures(t: dict) -> list[dict]:
+    figs = t.get("figures")
+    if not isinstance(figs, list):
+        return []
+    return [f for f in (normalize(x) for x in figs) if f is not None]
+
+
+def _numbered_figures(result: dict):
+    """(test, [(n, figure), ...]) for every test with figures; n counts 1, 2, ... over the report."""
+    n = 0
+    for t in result.get("tests", []):
+        figs = _figures(t)
+        if figs:
+            numbered = []
+            for f in figs:
+                n += 1
+                numbered.append((n, f))
+            yield t, numbered
+
+
+def figure_file_name(stem: str, n: int) -> str:
+    return f"{stem}-{n}.svg"
+
+
+def figure_files(result: dict, stem: str) -> dict[str, str]:
+    """The SVG files that ``render_markdown(result, title, figure_stem=stem)`` links: name -> SVG."""
+    return {figure_file_name(stem, n): render_svg(f) for _, figs in _numbered_figures(result) for n, f in figs}
+
+
+def _md_figures(numbered, stem: str | None) -> list[str]:
+    lines = []
+    for n, f in numbered:
+        alt = re.sub(r"[\[\]\\`*_<>]", " ", f["title"] or f"figure {n}").strip()
+        if stem is None:
+            lines += [f"*Figure: {alt} (drawn in the HTML report).*", ""]
+        else:
+            lines += [f"![{alt}]({quote(figure_file_name(stem, n))})", ""]
+    return lines
+
+
+def render_markdown(result: dict, title: str = "", figure_stem: str | None = None) -> str:
+    """The Markdown report. A test's figures are linked as ``<figure_stem>-<n>.svg`` (write
+    them with :func:`figure_files`); without ``figure_stem`` they are only named."""
     sid = result.get("id", "")
     lines = [f"# {result.get('assignment', '').upper()} {title} — feedback for {sid}".replace("  ", " "), ""]
     lines.append(f"**Score: {_fmt(result.get('score', 0))} / {_fmt(result.get('max_score', 0))}** "
@@ -99,6 +149,7 @@ def render_markdown(result: dict, title: str = "") -> str:
     if probs:
         lines += ["## About your submission", ""] + [f"- {p}" for p in probs] + [""]
     tests = result.get("tests", [])
+    numbered = {id(t): figs for t, figs in _numbered_figures(result)}
     if tests:
         lines += ["## Tests", "", "| test | checks | points | result |", "|---|---|---:|---|"]
         for t in tests:
@@ -117,8 +168,15 @@ def render_markdown(result: dict, title: str = "") -> str:
                 if msg:
                     fence = _fence(msg)
                     lines += [f"{fence}text", msg, fence, ""]
+                lines += _md_figures(numbered.get(id(t), []), figure_stem)
         else:
             lines += ["All tests passed.", ""]
+        good = [t for t in tests if t.get("status") == "pass" and id(t) in numbered]
+        if good:
+            lines += ["## Plots", ""]
+            for t in good:
+                lines += [f"### {_test_title(t)} — {_fmt(t['points'])}/{_fmt(t['max_points'])}", ""]
+                lines += _md_figures(numbered[id(t)], figure_stem)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -130,7 +188,11 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}
 td.pts{text-align:right;white-space:nowrap}.pass{color:#1a7f37}.fail,.error{color:#cf222e}
 .timeout,.crash{color:#8250df}.skipped{color:#9a6700}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;
-white-space:pre-wrap}.score{font-size:1.4rem}"""
+white-space:pre-wrap}.score{font-size:1.4rem}figure.plot{margin:.6rem 0}figure.plot svg{max-width:100%;height:auto}"""
+
+
+def _html_figures(numbered) -> list[str]:
+    return [f'<figure class="plot">{render_svg(f)}</figure>' for _, f in numbered]
 
 
 def render_html(result: dict, title: str = "") -> str:
@@ -147,6 +209,7 @@ def render_html(result: dict, title: str = "") -> str:
     if probs:
         parts.append("<h2>About your submission</h2><ul>" + "".join(f"<li>{e(p)}</li>" for p in probs) + "</ul>")
     tests = result.get("tests", [])
+    numbered = {id(t): figs for t, figs in _numbered_figures(result)}
     if tests:
         parts.append("<h2>Tests</h2><table><tr><th>test</th><th>checks</th><th>points</th><th>result</th></tr>")
         for t in tests:
@@ -165,7 +228,14 @@ def render_html(result: dict, title: str = "") -> str:
                 msg = student_message(t.get("message", "")).strip()
                 if msg:
                     parts.append(f"<pre>{e(msg)}</pre>")
+                parts += _html_figures(numbered.get(id(t), []))
         else:
             parts.append("<p>All tests passed.</p>")
+        good = [t for t in tests if t.get("status") == "pass" and id(t) in numbered]
+        if good:
+            parts.append("<h2>Plots</h2>")
+            for t in good:
+                parts.append(f"<h3>{e(_test_title(t))} — {_fmt(t['points'])}/{_fmt(t['max_points'])}</h3>")
+                parts += _html_figures(numbered[id(t)])
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -7,10 +7,15 @@ Tables
 ``runs``          one row per grading of a submission: suite hash, engine version and code hash,
                   options hash (secret, mode, device, isolation), isolation used, status, score,
                   timings, and the full result document (``result_json``) for exports
-``test_results``  one row per test of a run: points, status, message, duration
+``test_results``  one row per test of a run: points, status, message, duration, and the
+                  figures the test attached (JSON list, NULL when none; the result document in
+                  ``runs.result_json`` is stored without them, and reading a result puts them back)
 ``grades``        the current run of each (assignment, student): the newest run that is not an
                   infrastructure error; an ``infra_error`` run only becomes current when the
                   student has no good run at all
+
+A gradebook written before ``test_results.figures`` existed gets the column when it is
+opened (``ALTER TABLE ... ADD COLUMN``); older dlgrade versions can still read and write it.
 
 Every result is one transaction (``record``), committed as soon as it arrives: a killed batch
 loses at most the submissions in flight. Write-ahead logging, ``synchronous=FULL`` and foreign
@@ -85,6 +90,7 @@ CREATE TABLE IF NOT EXISTS test_results (
     status     TEXT NOT NULL,
     message    TEXT,
     duration   REAL,
+    figures    TEXT,
     PRIMARY KEY (run_id, test_id)
 );
 CREATE TABLE IF NOT EXISTS grades (
@@ -131,6 +137,7 @@ class Gradebook:
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         self.conn.execute(stmt)
+                self._migrate()
                 row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
                 if row is None:
                     self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -139,6 +146,12 @@ class Gradebook:
                     raise GradebookError(f"{path} was written by a newer dlgrade (gradebook schema {row[0]})")
         except sqlite3.DatabaseError as exc:
             raise GradebookError(f"{path}: not a usable gradebook ({exc})") from None
+
+    def _migrate(self) -> None:
+        """Brings a gradebook written by an earlier dlgrade up to this schema (additive only)."""
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(test_results)")}
+        if "figures" not in columns:
+            self.conn.execute("ALTER TABLE test_results ADD COLUMN figures TEXT")
 
     # -- plumbing -------------------------------------------------------------------------
     def transaction(self):
@@ -193,7 +206,11 @@ class Gradebook:
         row = self.conn.execute("SELECT result_json FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise GradebookError(f"no run {run_id}")
-        return json.loads(row[0])
+        res = json.loads(row[0])
+        rows = self.conn.execute("SELECT run_id, test_id, figures FROM test_results "
+                                 "WHERE run_id = ? AND figures IS NOT NULL", (run_id,)).fetchall()
+        _attach_figures({run_id: res}, rows)
+        return res
 
     def assignments(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT assignment FROM grades ORDER BY assignment")]
@@ -204,12 +221,17 @@ class Gradebook:
             """SELECT g.student_id, r.id AS run_id, r.result_json, r.finished_at, s.content_hash, s.source_path
                FROM grades g JOIN runs r ON r.id = g.run_id JOIN submissions s ON s.id = r.submission_id
                WHERE g.assignment = ? ORDER BY g.student_id""", (assignment,)).fetchall()
-        out = []
+        out, by_run = [], {}
         for row in rows:
             res = json.loads(row["result_json"])
             res["id"] = row["student_id"]
             res.setdefault("graded_at", row["finished_at"])
             out.append(res)
+            by_run[int(row["run_id"])] = res
+        figure_rows = self.conn.execute(
+            """SELECT t.run_id, t.test_id, t.figures FROM grades g JOIN test_results t ON t.run_id = g.run_id
+               WHERE g.assignment = ? AND t.figures IS NOT NULL""", (assignment,)).fetchall()
+        _attach_figures(by_run, figure_rows)
         return out
 
     def counts(self, assignment: str) -> dict:
@@ -238,6 +260,8 @@ class Gradebook:
         sid = result["id"]
         chash = result.get("content_hash") or ""
         finished_at = finished_at or now()
+        tests = result.get("tests", [])
+        stored = dict(result, tests=[{k: v for k, v in t.items() if k != "figures"} for t in tests])
         with self.transaction():
             self.conn.execute(
                 """INSERT INTO submissions (assignment, student_id, content_hash, source_path, kind, received_at)
@@ -255,15 +279,16 @@ class Gradebook:
                  key.options_hash, result.get("isolation") or "", result["status"], result.get("error"),
                  float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
                  float(result.get("percent", 0.0)), result.get("duration_s"), started_at, finished_at, worker,
-                 json.dumps(result, ensure_ascii=False)))
+                 json.dumps(stored, ensure_ascii=False)))
             run_id = int(cur.lastrowid)
             self.conn.executemany(
                 """INSERT INTO test_results (run_id, test_id, name, functions, points, max_points, status,
-                       message, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       message, duration, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (run_id, test_id) DO NOTHING""",
                 [(run_id, t["id"], t.get("name"), json.dumps(t.get("functions", [])), float(t.get("points", 0)),
                   float(t.get("max_points", 0)), t.get("status", "error"), t.get("message", ""),
-                  t.get("duration")) for t in result.get("tests", [])])
+                  t.get("duration"), json.dumps(t["figures"], ensure_ascii=False) if t.get("figures") else None)
+                 for t in tests])
             became = self._maybe_make_current(assignment, sid, run_id, result["status"])
         return run_id, became
 
@@ -283,6 +308,24 @@ class Gradebook:
                ON CONFLICT (assignment, student_id) DO UPDATE SET run_id = excluded.run_id,
                    updated_at = excluded.updated_at""", (assignment, student_id, run_id, now()))
         return True
+
+
+def _attach_figures(results_by_run: dict, rows) -> None:
+    """Puts the figures stored in ``test_results`` back into the tests of the result documents."""
+    for row in rows:
+        res = results_by_run.get(int(row[0]))
+        if res is None:
+            continue
+        try:
+            figures = json.loads(row[2])
+        except (TypeError, ValueError):
+            continue
+        if not isinstance(figures, list) or not figures:
+            continue
+        for t in res.get("tests", []):
+            if t.get("id") == row[1]:
+                t["figures"] = figures
+                break
 
 
 class _Tx:

@@ -1,13 +1,15 @@
 """The pytest plugin that turns hidden tests into grades (runs in the trusted grading process).
 
-It provides the fixtures ``student``, ``ref``, ``rng``, ``torch_seed`` and ``device``, the
-markers ``points``, ``timeout``, ``gpu`` and ``module``, and records one result per test:
-id, points earned/possible, status (pass/fail/error/timeout/crash/skipped), message,
-duration and the student functions the test exercised. A test earns its points only when
-pytest reports it passed: an explicit comparison in the grading process held.
+It provides the fixtures ``student``, ``ref``, ``rng``, ``torch_seed``, ``device``,
+``submission_memo`` and ``figure``, the markers ``points``, ``timeout``, ``gpu`` and
+``module``, the decorator :func:`reference_value`, and records one result per test: id,
+points earned/possible, status (pass/fail/error/timeout/crash/skipped), message, duration,
+the student functions the test exercised and the figures it attached. A test earns its
+points only when pytest reports it passed: an explicit comparison in the grading process held.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -24,6 +26,7 @@ import pytest
 from grader.assignment import Assignment
 from grader.checks import GradingFailure
 from grader.errors import SandboxError, StudentError
+from grader.figures import MAX_FIGURES_PER_TEST, sanitize_figure
 from grader.gradcheck import GradientCheckError
 from grader.proxy import Session, StudentModule
 from grader.sandbox.launcher import Sandbox, SandboxConfig
@@ -60,6 +63,46 @@ def derive_seed(*parts: str) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+# -- reference values computed once per process ----------------------------------------------
+_REFERENCE_VALUES: dict = {}  # (function, id(reference module)) -> (reference module, value)
+
+
+def reference_value(fn):
+    """Marks a module-level ``fn(ref) -> value`` of a hidden-test file as a student-independent
+    reference value: ``fn(ref)`` is computed once per process and reference module, and later
+    calls return the cached value (treat it as read-only).
+
+    In hidden mode the plugin computes every such function of the collected test files right
+    after collection (``pytest_collection_finish``), with the reference of the assignment's
+    default module. In the suite server that happens once, before the per-submission workers
+    are forked, so no submission pays for it. If that early computation raises, the error is
+    dropped there; the test's own call computes again and raises inside the test, which
+    reports it. Only values that depend on nothing but the reference belong here (not on
+    ``rng``, the student id or the secret)::
+
+        @reference_value
+        def reference_costs(ref):
+            d = data.breast_cancer()
+            return ref.optimize(..., d["X_train"], d["Y_train"], 2000, 0.1)[2]
+
+        def test_costs(student, ref, figure):
+            expected = reference_costs(ref)
+    """
+
+    @functools.wraps(fn)
+    def cached(ref):
+        key = (cached, id(ref))
+        hit = _REFERENCE_VALUES.get(key)
+        if hit is not None and hit[0] is ref:
+            return hit[1]
+        value = fn(ref)
+        _REFERENCE_VALUES[key] = (ref, value)
+        return value
+
+    cached.dlgrade_reference_value = True
+    return cached
+
+
 def cuda_available() -> bool:
     if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
         return False
@@ -76,6 +119,7 @@ class DlgradePlugin:
         self._ref_module = None
         self._started: dict[str, float] = {}
         self._item = None  # the test being run
+        self._figures: list = []  # figures attached by the running test
 
     # -- configuration --------------------------------------------------------------------
     def pytest_configure(self, config):
@@ -102,6 +146,31 @@ class DlgradePlugin:
     @staticmethod
     def _group(item) -> tuple:
         return (item.module.__name__ if item.module else "", getattr(item, "originalname", item.name))
+
+    def pytest_collection_finish(self, session):
+        """Computes the ``@reference_value`` functions of the collected test files once, here:
+        in the suite server this runs before the per-submission workers are forked."""
+        if self.ctx.mode != "hidden":
+            return
+        functions, seen = [], set()
+        for item in session.items:
+            module = getattr(item, "module", None)
+            if module is None or id(module) in seen:
+                continue
+            seen.add(id(module))
+            functions += [v for v in vars(module).values()
+                          if callable(v) and getattr(v, "dlgrade_reference_value", False)]
+        if not functions:
+            return
+        try:
+            ref = self.load_reference(self.ctx.assignment.default_module)
+        except Exception:
+            return  # the tests that use ``ref`` report it
+        for fn in dict.fromkeys(functions):
+            try:
+                fn(ref)
+            except Exception:
+                pass  # the test's own call computes again and reports the error
 
     # -- fixtures -------------------------------------------------------------------------
     def _session(self) -> Session:
@@ -134,6 +203,20 @@ class DlgradePlugin:
         student run that several tests judge separately, e.g. one end-to-end training whose
         accuracy and cost curve earn their own points: the run is made once, not per test."""
         return self._session().memo
+
+    @pytest.fixture
+    def figure(self):
+        """``figure(title, series, xlabel="", ylabel="", x=None)`` attaches a line chart to this
+        test's result, e.g. ``{"your costs": costs, "reference": ref_costs}``; it is kept
+        whatever the outcome, so attach it before the assertions. The values are sanitized here
+        (see grader.figures.sanitize_figure): non-numbers and non-finite values become gaps."""
+        figures = self._figures
+
+        def attach(title, series, xlabel="", ylabel="", x=None):
+            if len(figures) < MAX_FIGURES_PER_TEST:
+                figures.append(sanitize_figure(title, series, xlabel=xlabel, ylabel=ylabel, x=x))
+
+        return attach
 
     @pytest.fixture
     def ref(self):
@@ -173,6 +256,7 @@ class DlgradePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         self._item = item
+        self._figures = []
         self._started[item.nodeid] = time.perf_counter()
         if self.session is not None:
             self.session.calls = []
@@ -215,6 +299,8 @@ class DlgradePlugin:
             "message": message[:MAX_MESSAGE],
             "duration": round(time.perf_counter() - self._started.get(item.nodeid, time.perf_counter()), 4),
         }
+        if self._figures and self._item is item:
+            entry["figures"] = list(self._figures)
         self.ctx.results.append(entry)
         if self.ctx.results_path is not None:
             with open(self.ctx.results_path, "a", encoding="utf-8") as f:

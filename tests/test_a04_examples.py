@@ -227,6 +227,21 @@ def test_backward_bugs_lose_backward_points(results, case):
         assert "shape" in msg, msg
 
 
+def test_breast_cancer_run_is_shared_and_a_wrong_shape_stops_it_after_one_step(results):
+    # bug_transpose's optimize returns a (30, 30) W: the one-step preflight says so, and both
+    # end-to-end tests report that one run (submission_memo) instead of training twice.
+    rows = _tests(results["bug_transpose"])
+    messages = [rows[name][0]["message"] for name in ("test_breast_cancer_accuracy", "test_breast_cancer_costs")]
+    assert all(rows[n][0]["status"] == "fail" for n in ("test_breast_cancer_accuracy", "test_breast_cancer_costs"))
+    assert messages[0] == messages[1], messages
+    assert "after one step of optimize" in messages[0] and "(30, 30)" in messages[0], messages[0]
+    for name in ("test_breast_cancer_accuracy", "test_breast_cancer_costs"):
+        assert "optimize" in " ".join(rows[name][0]["functions"]), rows[name][0]
+    for case in ("correct", "correct_loops"):   # and the shared run serves each submission its own result
+        ok = _tests(results[case])
+        assert all(ok[n][0]["status"] == "pass" for n in ("test_breast_cancer_accuracy", "test_breast_cancer_costs"))
+
+
 def test_naive_sigmoid_loses_only_stability(results):
     sub = results["bug_naive_sigmoid"]
     failing = {t["name"] for t in sub["tests"] if t["status"] != "pass"}

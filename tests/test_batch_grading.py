@@ -172,6 +172,11 @@ def test_feedback_reports_never_contain_hidden_source_or_expected_values(graded,
     files = exports.export_feedback(results, tmp_path / "fb", a04.title)
     files += exports.export_gradescope(results, tmp_path / "gs")
     assert len(files) == 7 * 3
+    # the figures (the breast-cancer cost curve beside the reference's) are checked too
+    svgs = sorted((tmp_path / "fb").glob("*.svg"))
+    assert {f.name for f in svgs} >= {"alice-1.svg", "bob-1.svg", "carol-1.svg"}
+    assert "<svg " in (tmp_path / "fb" / "bob.html").read_text(encoding="utf-8")
+    files += svgs
     source_lines = _hidden_source_lines(a04)
     assert len(source_lines) > 50
     for f in files:

@@ -11,6 +11,7 @@ import pytest
 from grader import data
 from grader.checks import assert_close
 from grader.gradcheck import check_gradient
+from grader.plugin import reference_value
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -398,6 +399,16 @@ def _train_breast_cancer(student, memo):
     return run
 
 
+@reference_value
+def _reference_breast_cancer_costs(ref):
+    """The reference's 20 costs of the same run: computed once per grading process (the suite
+    server computes it before forking the per-submission workers)."""
+    d = data.breast_cancer()
+    n_x = d["X_train"].shape[0]
+    _, _, costs = ref.optimize(np.zeros((1, n_x)), np.zeros((1, 1)), d["X_train"], d["Y_train"], 2000, 0.1)
+    return [float(c) for c in costs]
+
+
 @pytest.mark.points(8)
 @pytest.mark.timeout(30)
 @pytest.mark.exercises("optimize")  # also when the memo serves the run
@@ -416,8 +427,14 @@ def test_breast_cancer_accuracy(student, submission_memo):
 @pytest.mark.points(4)
 @pytest.mark.timeout(30)
 @pytest.mark.exercises("optimize")  # also when the memo serves the run
-def test_breast_cancer_costs(student, submission_memo):
+def test_breast_cancer_costs(student, ref, submission_memo, figure):
     _, _, costs = _train_breast_cancer(student, submission_memo)
+    # attached before the checks, so a failing student sees the curve too; entries that are
+    # not numbers are drawn as gaps
+    figure("breast cancer: cost every 100 iterations",
+           {"your costs": costs if isinstance(costs, list) else [],
+            "reference": _reference_breast_cancer_costs(ref)},
+           xlabel="iteration", ylabel="cost", x=list(range(0, 2000, 100)))
     assert isinstance(costs, list) and len(costs) == 20, (
         f"breast cancer: 2000 iterations must record 20 costs, got "
         f"{len(costs) if isinstance(costs, list) else type(costs).__name__}")
