@@ -322,6 +322,34 @@ def test_warm_start_leaves_nothing_for_the_next_submission(tmp_path):
         zygote.stop()
 
 
+def test_warm_children_do_not_share_the_zygotes_random_state(tmp_path):
+    """A forked child inherits its parent's memory: without a reseed, every submission's
+    unseeded np.random / random would draw the zygote's numbers (identical for all students)."""
+    from grader.sandbox.launcher import Sandbox, SandboxConfig, Zygote, bwrap_works
+    from grader.proxy import Session, StudentModule
+
+    if not bwrap_works():
+        pytest.skip("warm start runs inside bubblewrap namespaces")
+    slot = tmp_path / "slot"
+    slot.mkdir()
+    (slot / "mod.py").write_text("import random\nimport numpy as np\n"
+                                 "def draw():\n    return [float(x) for x in np.random.rand(4)] + [random.random()]\n")
+    cfg = SandboxConfig(workdir=slot, hide=(str(tmp_path / "x"),))
+    zygote = Zygote(cfg)
+    zygote.start()
+    try:
+        draws = []
+        for _ in range(3):
+            session = Session(Sandbox(cfg, zygote=zygote), "mod")
+            draws.append(StudentModule(session, "mod").draw())
+            assert session.sandbox.zchild is not None
+            session.close()
+        assert len({tuple(d[:4]) for d in draws}) == 3, draws
+        assert len({d[4] for d in draws}) == 3, draws
+    finally:
+        zygote.stop()
+
+
 def _sleepers_any():
     return [p for p in os.listdir("/proc") if p.isdigit()]
 

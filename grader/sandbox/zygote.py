@@ -80,6 +80,16 @@ def _remove(path: str) -> None:
             pass
 
 
+def _fresh_random_state() -> None:
+    """Reseeds, from the OS, the global generators the zygote imported: a forked child would
+    otherwise inherit the zygote's state, so every submission's unseeded ``np.random`` (and
+    ``random``) would draw the same numbers, unlike in a freshly started process."""
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+
+
 def _spawn(request: dict, fds: list, control: socket.socket) -> int:
     fd_in, fd_out, fd_err = fds
     pid = os.fork()
@@ -90,6 +100,7 @@ def _spawn(request: dict, fds: list, control: socket.socket) -> int:
             os.close(fd_err)
             os.setsid()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _fresh_random_state()
             child_mod.block_modules(request.get("block", []))
             workdir = request["workdir"]
             os.chdir(workdir)

@@ -239,9 +239,12 @@ def _check_train(got, exp, fname):
 
 @pytest.mark.points(5)
 def test_perceptron_train_matches_reference(student, ref, rng):
-    n_x, m = int(rng.integers(2, 5)), int(rng.integers(8, 20))
-    X, Y = _random_labelled(rng, n_x, m)
-    _check_train(student.perceptron_train(X, Y), ref.perceptron_train(X, Y), "perceptron_train(X, Y)")
+    # three data sets: the update order (i = 0..m-1) changes the result on about 99 % of them
+    # each, so a random visiting order is caught on at least one with certainty in practice
+    for _ in range(3):
+        n_x, m = int(rng.integers(2, 5)), int(rng.integers(8, 20))
+        X, Y = _random_labelled(rng, n_x, m)
+        _check_train(student.perceptron_train(X, Y), ref.perceptron_train(X, Y), "perceptron_train(X, Y)")
 
 
 @pytest.mark.points(2)
