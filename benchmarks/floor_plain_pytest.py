@@ -102,6 +102,15 @@ class FloorPlugin:
     def submission_memo(self):
         return self.memo
 
+    @pytest.fixture
+    def figure(self):
+        figures = []  # built like dlgrade's (the lists), then dropped: a plain run has no report
+
+        def attach(title, series, xlabel="", ylabel="", x=None):
+            figures.append((title, {k: [float(v) for v in vals if isinstance(v, (int, float))]
+                                    for k, vals in series.items()}, x))
+        return attach
+
     def _seed(self) -> int:
         return int.from_bytes(hashlib.sha256(self._item.nodeid.encode()).digest()[:8], "big")
 

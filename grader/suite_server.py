@@ -14,6 +14,7 @@ Jobs and events are JSON lines on two pipes::
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -107,6 +108,10 @@ def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtestloop(self, session):
             items = session.items
+            # Everything up to here (pytest, the suite, the reference) is shared with every
+            # forked worker; frozen objects are never scanned by a worker's garbage collector,
+            # whose scans would otherwise write to (and so copy) most of the shared pages.
+            gc.freeze()
             for line in _lines(jobs_r):
                 job = json.loads(line)
                 pid = os.fork()

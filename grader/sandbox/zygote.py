@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -129,6 +130,7 @@ def main(argv=None) -> None:
     child_mod.warm_numpy()
     child_mod.warm_torch()
     sys.dont_write_bytecode = True
+    gc.freeze()  # numpy/torch as imported: children's collections leave these shared pages alone
     control = socket.socket(fileno=opts.control)
     buf = b""
     while True:
