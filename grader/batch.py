@@ -30,11 +30,11 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import scratch
 from grader import __version__
 from grader.assignment import Assignment
 from grader.gradebook import Gradebook, GradingKey, now
@@ -398,7 +398,7 @@ def _grade_on_pool(assignment, options, gradable, suite, commit, reporter, repor
     infrastructure error. Submissions that had not started go back to the shared pool.
     """
     warm_up(assignment)
-    started_dir = Path(tempfile.mkdtemp(prefix="dlgrade-started-"))
+    started_dir = scratch.mkdtemp("dlgrade-started-")
     _STATE.update(assignment=assignment, options=options, parent=os.getpid(), started_dir=str(started_dir))
     queue = list(gradable)
     suspects: list = []

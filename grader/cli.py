@@ -52,6 +52,9 @@ def _hide(a, *extra) -> tuple:
 def main():
     """Autograder of the course «深度学习入门»: sandboxed, per-student randomised, mutant-tested."""
     _pin_threads()
+    from grader import scratch
+
+    scratch.sweep_stale()  # the temporary folders of killed earlier runs
 
 
 @main.command("list")

@@ -19,9 +19,9 @@ import os
 import shutil
 import socket
 import stat
-import tempfile
 from pathlib import Path
 
+from grader import scratch
 from grader.sandbox.staging import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 
 try:  # optional dependency: pip install 'dlgrade[cluster]'
@@ -74,7 +74,7 @@ def grade_files(course_root: str, slug: str, suite_hash: str, files: dict, stude
     if have != suite_hash:
         raise RuntimeError(f"worker {socket.gethostname()} has a different version of {slug}'s hidden tests or "
                            f"reference (suite {have}, coordinator {suite_hash}); update the course there")
-    tmp = Path(tempfile.mkdtemp(prefix="dlgrade-task-"))
+    tmp = scratch.mkdtemp("dlgrade-task-")
     os.chmod(tmp, 0o700)
     try:
         sub = tmp / "submission"

@@ -29,12 +29,12 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader import scratch
 from grader.runner import content_hash
 
 # Caps for one student's archive. A04's module is ~20 kB; these leave room for data files.
@@ -302,7 +302,7 @@ def collect(root: Path, submit: list[str], roster: dict[str, str] | None = None,
             workdir: Path | None = None) -> Intake:
     """Prepares every entry of ``root`` (a folder or a zip of entries) for grading."""
     root = Path(root)
-    intake = Intake(workdir=Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dlgrade-intake-")))
+    intake = Intake(workdir=Path(workdir) if workdir else scratch.mkdtemp("dlgrade-intake-"))
     intake.workdir.mkdir(parents=True, exist_ok=True)
     os.chmod(intake.workdir, 0o700)
     try:

@@ -14,11 +14,11 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import scratch
 from grader import __version__
 from grader.assignment import Assignment
 from grader.sandbox.staging import stage_submission
@@ -62,7 +62,7 @@ def zygote_for(assignment: Assignment, options: GradeOptions):
     z = _zygotes.get(key)
     if z is not None and z.alive:
         return z
-    slot = Path(tempfile.mkdtemp(prefix="dlgrade-slot-")) / "submission"
+    slot = scratch.mkdtemp("dlgrade-slot-") / "submission"
     slot.mkdir()
     z = Zygote(SandboxConfig(workdir=slot, preload=assignment.preload, memory_mb=assignment.limits.memory_mb,
                              cpu_s=assignment.limits.cpu_s, hide=tuple(options.hide), gpu=gpu))
@@ -279,7 +279,7 @@ def _server_for(assignment, tests_dir, options, zygote):
 def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None):
     from grader.suite_server import ServerGone
 
-    fd, lines_path = tempfile.mkstemp(prefix="dlgrade-results-", suffix=".jsonl")
+    fd, lines_path = scratch.mkstemp("dlgrade-results-", ".jsonl")
     os.close(fd)
     meta_path = lines_path + ".meta"
     try:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import scratch
 from grader.assignment import Assignment
 from grader.runner import GradeOptions, grade_submission, warm_up
 from grader.sync import sync
@@ -123,7 +123,7 @@ def validate(a: Assignment, options: GradeOptions | None = None, progress=None,
     stale = sync(a.root, [a.slug], check=True)
     report.add(not stale, "stubs in sync with solutions", "; ".join(stale))
 
-    work = Path(tempfile.mkdtemp(prefix="dlgrade-validate-"))
+    work = scratch.mkdtemp("dlgrade-validate-")
     try:
         jobs = [("reference", reference_submission(a, _mkdir(work / "reference"))), ("stub", a.student_dir)]
         mutants = load_mutants(a)

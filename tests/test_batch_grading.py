@@ -201,7 +201,9 @@ def test_resume_after_kill(tmp_path):
         (subs / f"s{i}" / "nn_basics.py").write_bytes(_src(case))
     book = tmp_path / "gb.sqlite"
     cmd = [sys.executable, "-m", "grader.cli", "grade", "a04", str(subs), "--gradebook", str(book), "--secret", SECRET, "--workers", "1", "-q"]
-    env = dict(os.environ, DLGRADE_ROOT=str(ROOT))
+    scratch_dir = tmp_path / "tmp"  # the CLI's temp dir: the killed run's folder stays here
+    scratch_dir.mkdir()
+    env = dict(os.environ, DLGRADE_ROOT=str(ROOT), TMPDIR=str(scratch_dir))
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     done_before = 0
@@ -224,6 +226,7 @@ def test_resume_after_kill(tmp_path):
             pass
         proc.wait()
     assert done_before >= 1, "no result was committed within 240 s"
+    assert [p.name for p in scratch_dir.iterdir() if p.name.startswith(f"dlgrade-run-{proc.pid}-")]
     with Gradebook(book) as gb:
         assert gb.integrity_check() == "ok"
         before = {r["student_id"]: r["id"] for r in gb.conn.execute(
@@ -234,6 +237,7 @@ def test_resume_after_kill(tmp_path):
                            timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"{len(before)} unchanged" in " ".join(rerun.stdout.split())
+    assert not list(scratch_dir.iterdir()), "the rerun sweeps the killed run's temp folder and removes its own"
     doc = json.loads(out.read_text())
     assert doc["schema"] == "dlgrade-results" and [s["id"] for s in doc["submissions"]] == [f"s{i}" for i in range(5)]
     assert doc["submissions"][0]["score"] == 100 and all(s["status"] == "graded" for s in doc["submissions"])

@@ -22,11 +22,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import scratch
 from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
 from grader.protocol import Reader, parse_message, pack, write_message
 
@@ -363,7 +363,7 @@ class Sandbox:
             nproc = self.cfg.extra_processes + 16 if drop or not root else 1 << 16
             if drop:
                 _make_readable_by_nobody(self.cfg.workdir)
-        fd, self._stderr_path = tempfile.mkstemp(prefix="dlgrade-stderr-")
+        fd, self._stderr_path = scratch.mkstemp("dlgrade-stderr-")
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
@@ -382,7 +382,7 @@ class Sandbox:
     def _start_from_zygote(self) -> bool:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        fd, self._stderr_path = tempfile.mkstemp(prefix="dlgrade-stderr-")
+        fd, self._stderr_path = scratch.mkstemp("dlgrade-stderr-")
         try:
             reply = self.zygote.request({"op": "spawn", "workdir": SANDBOX_WORKDIR,
                                          "block": list(self.cfg.block_modules)},

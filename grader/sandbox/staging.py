@@ -9,9 +9,10 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader import scratch
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
@@ -73,7 +74,7 @@ def stage_submission(source: Path, required: list[str], provided: dict[str, Path
         dest: an existing folder to stage into (a warm-start slot); emptied first.
     """
     if dest is None:
-        root = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+        root = scratch.mkdtemp("dlgrade-sub-")
         dest = root / "submission"
         dest.mkdir()
         staged = StagedSubmission(path=dest)
