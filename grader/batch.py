@@ -39,7 +39,7 @@ from grader import __version__
 from grader.assignment import Assignment
 from grader.gradebook import Gradebook, GradingKey, now
 from grader.intake import Intake, Item, collect, read_roster
-from grader.runner import GradeOptions, finish_scores, grade_submission
+from grader.runner import GradeOptions, finish_scores, grade_submission, warm_up
 
 
 
@@ -167,26 +167,6 @@ def _grade_task(student_id: str, path: str, source: str, notes: list, idx: int =
         res["problems"] = list(notes) + list(res.get("problems", []))
     res["_meta"] = {"started_at": started, "finished_at": now(), "worker": f"{socket.gethostname()}:{os.getpid()}"}
     return res
-
-
-def warm_up(assignment: Assignment) -> None:
-    """Imports in the coordinator what every grading needs, so forked workers start warm.
-
-    torch is imported for torch assignments, but CUDA is not touched (a forked child cannot
-    use a CUDA context its parent created)."""
-    import numpy  # noqa: F401
-    import pytest  # noqa: F401
-
-    import grader.checks  # noqa: F401
-    import grader.gradcheck  # noqa: F401
-    import grader.plugin  # noqa: F401
-    import grader.proxy  # noqa: F401
-    import grader.sandbox.launcher  # noqa: F401
-    for mod in assignment.preload:
-        try:
-            __import__(mod)
-        except ImportError:
-            pass
 
 
 # ------------------------------------------------------------------------------ reporting

@@ -16,7 +16,7 @@ from pathlib import Path
 from grader import scratch
 from grader.assignment import Assignment
 from grader.runner import GradeOptions, grade_submission, warm_up
-from grader.sync import sync
+from grader.sync import apply_replacements, sync
 
 
 @dataclass
@@ -64,14 +64,8 @@ def apply_mutant(a: Assignment, m: Mutant, dest: Path) -> None:
     for name in a.submit:
         shutil.copyfile(a.solution_dir / name, dest / name)
     target = dest / m.file
-    text = target.read_text(encoding="utf-8")
-    for old, new in m.replacements:
-        count = text.count(old)
-        if count != 1:
-            raise ValueError(f"mutant {m.name}: the text to replace occurs {count} times in {m.file} (must be once): "
-                             f"{old[:80]!r}")
-        text = text.replace(old, new)
-    target.write_text(text, encoding="utf-8")
+    target.write_text(apply_replacements(target.read_text(encoding="utf-8"), m.replacements,
+                                         f"mutant {m.name} in {m.file}"), encoding="utf-8")
 
 
 def reference_submission(a: Assignment, dest: Path) -> Path:

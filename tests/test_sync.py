@@ -61,3 +61,28 @@ def test_sync_check_detects_a_hand_edited_stub(tmp_path):
     stub.write_text(stub.read_text() + "\n# edited by hand\n")
     assert len(sync(root, check=True)) == 1
     shutil.rmtree(root)
+
+
+def test_examples_are_generated_from_the_base_and_their_replacements(tmp_path):
+    root = tmp_path / "course"
+    (root / "solutions" / "a99_demo").mkdir(parents=True)
+    (root / "assignments" / "a99_demo").mkdir(parents=True)
+    (root / "solutions" / "a99_demo" / "demo.py").write_text(SOURCE)
+    (root / "assignments" / "a99_demo" / "assignment.toml").write_text(
+        '[assignment]\nid = "a99"\ntitle = "demo"\n[files]\nsubmit = ["demo.py"]\n')
+    examples = root / "examples" / "submissions" / "a99"
+    examples.mkdir(parents=True)
+    (examples / "examples.toml").write_text(
+        'base = "reference"\n[cases.correct]\n[cases.triples]\n[[cases.triples.replace]]\nfile = "demo.py"\n'
+        "old = '''\n    return 2 * x\n'''\nnew = '''\n    return 3 * x\n'''\n")
+    sync(root)
+    assert (examples / "correct" / "demo.py").read_text() == strip_markers(SOURCE)
+    assert (examples / "triples" / "demo.py").read_text() == strip_markers(SOURCE).replace("2 * x", "3 * x")
+    assert sync(root, check=True) == []
+    (examples / "triples" / "demo.py").write_text("def f(x):\n    return 4 * x\n")  # edited by hand
+    assert sync(root, check=True) == ["examples/submissions/a99/triples/demo.py (example: reference + "
+                                      "examples.toml [triples])"]
+    (examples / "examples.toml").write_text(  # a replacement that no longer matches is an error, not a skip
+        'base = "reference"\n[cases.broken]\n[[cases.broken.replace]]\nold = "return 5 * x"\nnew = "x"\n')
+    with pytest.raises(ValueError, match=r"\[broken\].*occurs 0 times"):
+        sync(root, check=True)
