@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 NUMPY_ONLY_BLOCKED = ("torch", "tensorflow", "jax", "autograd", "sklearn")
+# What a submission may import unless assignment.toml says otherwise; the modules of the files
+# the course provides next to it (``[files] provided``/``provided_from``) are added by the loader.
 DEFAULT_ALLOWED = ("numpy", "math", "typing", "collections", "functools", "itertools", "dataclasses",
-                   "__future__", "grader.data", "grader.gradcheck", "provided")
+                   "__future__", "grader.data", "grader.gradcheck")
 
 
 class AssignmentError(Exception):
@@ -115,6 +117,68 @@ def list_assignments(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "assignments").iterdir() if (p / "assignment.toml").is_file())
 
 
+# The schema of assignment.toml: section -> key -> (type, default). The defaults live here and
+# nowhere else; a key or section not listed is an error (a typo must not silently fall back to a
+# default). ``None`` as default: required (or derived from the slug where the loader says so).
+SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], object]]] = {
+    "assignment": {"id": (str, None), "slug": (str, None), "title": (str, None), "total_points": ((int, float), 100)},
+    "files": {"submit": (list, None), "provided": (list, []), "provided_from": (dict, {})},
+    "imports": {"numpy_only": (bool, True), "allowed": (list, list(DEFAULT_ALLOWED)), "extra_allowed": (list, [])},
+    "limits": {"call_timeout_s": ((int, float), Limits.call_timeout_s),
+               "import_timeout_s": ((int, float), Limits.import_timeout_s),
+               "suite_timeout_s": ((int, float), Limits.suite_timeout_s),
+               "memory_mb": (int, Limits.memory_mb), "cpu_s": (int, Limits.cpu_s)},
+    "gpu": {"skipped_points": (str, "withhold")},
+    "banned": {},  # free keys: function/class name -> list of dotted callables
+}
+GPU_POLICIES = ("withhold", "redistribute")
+
+
+def parse_config(cfg: dict, where: str) -> dict:
+    """Checks a parsed assignment.toml against :data:`SCHEMA`; returns every section with defaults filled.
+
+    Raises :class:`AssignmentError` naming the file and the offending section or key.
+    """
+    unknown = sorted(set(cfg) - set(SCHEMA))
+    if unknown:
+        raise AssignmentError(f"{where}: unknown section(s) {', '.join(f'[{u}]' for u in unknown)} "
+                              f"(allowed: {', '.join(f'[{s}]' for s in SCHEMA)})")
+    out: dict[str, dict] = {}
+    for section, keys in SCHEMA.items():
+        given = cfg.get(section, {})
+        if not isinstance(given, dict):
+            raise AssignmentError(f"{where}: [{section}] must be a table")
+        if section == "banned":
+            for name, dotted in given.items():
+                if not (isinstance(dotted, list) and all(isinstance(d, str) for d in dotted)):
+                    raise AssignmentError(f"{where}: [banned] {name} must be a list of dotted names")
+            out[section] = {k: list(v) for k, v in given.items()}
+            continue
+        bad = sorted(set(given) - set(keys))
+        if bad:
+            raise AssignmentError(f"{where}: unknown key(s) in [{section}]: {', '.join(bad)} "
+                                  f"(allowed: {', '.join(keys)})")
+        values = {}
+        for key, (typ, default) in keys.items():
+            if key in given:
+                value = given[key]
+                if isinstance(value, bool) and typ is not bool and bool not in (typ if isinstance(typ, tuple) else (typ,)):
+                    raise AssignmentError(f"{where}: [{section}] {key} must be a number, not a boolean")
+                if not isinstance(value, typ):
+                    names = "/".join(t.__name__ for t in (typ if isinstance(typ, tuple) else (typ,)))
+                    raise AssignmentError(f"{where}: [{section}] {key} must be {names}, got {type(value).__name__}")
+                values[key] = value
+            else:
+                values[key] = list(default) if isinstance(default, list) else (
+                    dict(default) if isinstance(default, dict) else default)
+        out[section] = values
+    if not out["files"]["submit"]:
+        raise AssignmentError(f"{where}: [files] submit is required")
+    if out["gpu"]["skipped_points"] not in GPU_POLICIES:
+        raise AssignmentError(f"{where}: [gpu] skipped_points must be one of {', '.join(GPU_POLICIES)}")
+    return out
+
+
 def load(key: str, root: Path | None = None) -> Assignment:
     """Loads an assignment by id ("a04") or slug ("a04_nn_basics")."""
     root = root or find_root()
@@ -125,34 +189,25 @@ def load(key: str, root: Path | None = None) -> Assignment:
     slug = matches[0]
     cfg_path = root / "assignments" / slug / "assignment.toml"
     try:
-        cfg = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise AssignmentError(f"{cfg_path}: {exc}") from None
-    a = cfg.get("assignment", {})
-    files = cfg.get("files", {})
-    imports = cfg.get("imports", {})
-    lim = cfg.get("limits", {})
-    if not files.get("submit"):
-        raise AssignmentError(f"{cfg_path}: [files] submit is required")
-    limits = Limits(
-        call_timeout_s=float(lim.get("call_timeout_s", 10)),
-        import_timeout_s=float(lim.get("import_timeout_s", 60)),
-        suite_timeout_s=float(lim.get("suite_timeout_s", 120)),
-        memory_mb=int(lim.get("memory_mb", 2048)),
-        cpu_s=int(lim.get("cpu_s", 300)),
-    )
+    cfg = parse_config(raw, str(cfg_path))
+    a, files, imports, lim = cfg["assignment"], cfg["files"], cfg["imports"], cfg["limits"]
+    provided_modules = [n[:-3] for n in [*files["provided"], *files["provided_from"]] if n.endswith(".py")]
+    allowed = tuple(dict.fromkeys([*imports["allowed"], *imports["extra_allowed"], *provided_modules]))
     return Assignment(
-        id=a.get("id", slug.split("_", 1)[0]),
+        id=a["id"] or slug.split("_", 1)[0],
         slug=slug,
-        title=a.get("title", slug),
+        title=a["title"] or slug,
         root=root,
         submit=list(files["submit"]),
-        provided=list(files.get("provided", [])),
-        provided_from=dict(files.get("provided_from", {})),
-        numpy_only=bool(imports.get("numpy_only", True)),
-        allowed_imports=tuple(imports.get("allowed", DEFAULT_ALLOWED)),
-        limits=limits,
-        gpu_skipped_points=cfg.get("gpu", {}).get("skipped_points", "withhold"),
-        total_points=float(a.get("total_points", 100)),
-        banned={k: list(v) for k, v in cfg.get("banned", {}).items()},
+        provided=list(files["provided"]),
+        provided_from=dict(files["provided_from"]),
+        numpy_only=imports["numpy_only"],
+        allowed_imports=allowed,
+        limits=Limits(**{k: type(getattr(Limits, k))(v) for k, v in lim.items()}),
+        gpu_skipped_points=cfg["gpu"]["skipped_points"],
+        total_points=float(a["total_points"]),
+        banned=cfg["banned"],
     )

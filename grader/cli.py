@@ -339,6 +339,25 @@ def validate(assignments, device, isolation):
     sys.exit(0 if all_ok else 1)
 
 
+@main.command("new")
+@click.argument("slug")
+@click.option("--title", help="The assignment's title [default: from the slug].")
+@click.option("--module", help="The student module's name [default: the slug's name part].")
+def new_cmd(slug, title, module):
+    """Scaffold a new assignment SLUG (e.g. a10_attention) that validates at once."""
+    from grader.scaffold import ScaffoldError, new_assignment
+
+    root = assignment_mod.find_root()
+    try:
+        written = new_assignment(root, slug, title, module)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        console.print(f"wrote {path.relative_to(root)}")
+    console.print(f"next: `dlgrade validate {slug.split('_', 1)[0]}`, then replace `scale` with the chapter's functions "
+                  "(docs/AUTHORING.md)")
+
+
 @main.command()
 @click.argument("assignment")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True)
