@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -89,6 +90,22 @@ def sync(assignments, check):
             console.print("nothing to do: stubs are in sync")
 
 
+def fmt_points(x: float) -> str:
+    """Points as a person writes them: 1.33, not 1.3333333."""
+    return f"{round(float(x), 2):g}"
+
+
+# The stub's own words (grader.sync.stub_body), else the engine's "module.func raised ...".
+STUB_MESSAGE = re.compile(r"NotImplementedError:?\s*(?P<func>\w+): not implemented yet")
+RAISED = re.compile(r"(?P<func>\w+(?:\.\w+)+) raised NotImplementedError")
+
+
+def not_implemented(message: str) -> str | None:
+    """The student function a test stopped at because it is still a stub, else None."""
+    m = STUB_MESSAGE.search(message or "") or RAISED.search(message or "")
+    return m.group("func").rsplit(".", 1)[-1] if m else None
+
+
 def score_table(result: dict, title: str) -> Table:
     table = Table(title=title, show_lines=False)
     table.add_column("test")
@@ -96,12 +113,27 @@ def score_table(result: dict, title: str) -> Table:
     table.add_column("points", justify="right")
     table.add_column("what went wrong", overflow="fold")
     colors = {"pass": "green", "fail": "red", "error": "red", "timeout": "magenta", "crash": "magenta",
-              "skipped": "yellow"}
+              "skipped": "yellow", "todo": "yellow"}
     for t in result["tests"]:
         msg = t["message"].strip()
-        table.add_row(t["id"].split("::", 1)[-1], f"[{colors.get(t['status'], 'white')}]{t['status']}[/]",
-                      f"{t['points']:g}/{t['max_points']:g}", msg[:600])
+        status = t["status"]
+        todo = not_implemented(msg) if status in ("fail", "error") else None
+        if todo:  # a stub left as it is: one short line, not its traceback
+            status, msg = "todo", f"{todo} is not implemented yet"
+        table.add_row(t["id"].split("::", 1)[-1], f"[{colors.get(status, 'white')}]{status}[/]",
+                      f"{fmt_points(t['points'])}/{fmt_points(t['max_points'])}", msg[:600])
     return table
+
+
+def todo_summary(result: dict) -> list[str]:
+    """One line per function still a stub: its name and the points its tests are worth."""
+    points: dict[str, float] = {}
+    for t in result["tests"]:
+        func = not_implemented(t["message"]) if t["status"] in ("fail", "error") else None
+        if func:
+            points[func] = points.get(func, 0.0) + float(t["max_points"])
+    return [f"{func} is not implemented yet ({fmt_points(p)} point{'' if p == 1 else 's'} of public tests)"
+            for func, p in points.items()]
 
 
 @main.command()
@@ -121,11 +153,14 @@ def check(assignment, path, isolation, device, keyword):
                         hide=_hide(a) if (a.solution_dir.is_dir()) else (str(Path.home()),))
     res = grade_submission(a, path, "local", opts)
     console.print(score_table(res, f"{a.id}: {a.title} — public tests"))
+    for line in todo_summary(res):
+        console.print(f"[yellow]todo:[/] {line}")
     for p in res["problems"] + res["static_findings"]:
         console.print(f"[yellow]note:[/] {p}")
     if res.get("error"):
         console.print(f"[red]error:[/] {res['error']}")
-    console.print(f"score: [bold]{res['score']:g}/{res['max_score']:g}[/] (public tests; the hidden tests decide the grade)")
+    console.print(f"score: [bold]{fmt_points(res['score'])}/{fmt_points(res['max_score'])}[/] "
+                  "(public tests; the hidden tests decide the grade)")
     sys.exit(0 if res["tests"] and res["score"] >= res["max_score"] and not res.get("error") else 1)
 
 

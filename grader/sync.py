@@ -23,24 +23,50 @@ class MarkerError(ValueError):
     pass
 
 
+DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async\s+)?(?:def|class)\s+(?P<name>\w+)")
+
+
+def _enclosing_name(lines: list[str], indent: str) -> str:
+    """The function or class whose body holds a block indented by ``indent`` (the nearest
+    ``def``/``class`` above it with a shorter indentation), or "" at module level."""
+    for line in reversed(lines):
+        m = DEF.match(line)
+        if m and len(m.group("indent")) < len(indent):
+            return m.group("name")
+    return ""
+
+
+def _code_lines(block: list[str]) -> int:
+    return sum(1 for ln in block if ln.strip() and not ln.strip().startswith("#"))
+
+
+def stub_body(indent: str, name: str, n_lines: int) -> str:
+    """The two lines a solution block becomes: a marker for the student and an error that names
+    the function and the size of the reference's block (so a first run says what is left)."""
+    what = f"{name}: " if name else ""
+    size = f" (the reference needs ≈ {n_lines} line{'s' if n_lines != 1 else ''})" if n_lines else ""
+    return f'{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError("{what}not implemented yet{size}")\n'
+
+
 def make_stub(source: str, filename: str = "<source>") -> str:
-    """Replaces each solution block by a NotImplementedError stub."""
-    out, inside, indent = [], False, ""
+    """Replaces each solution block by a NotImplementedError stub naming its function."""
+    out: list[str] = []
+    block: list[str] = []
+    inside, indent = False, ""
     for lineno, line in enumerate(source.splitlines(keepends=True), 1):
         m = BEGIN.match(line)
         if m:
             if inside:
                 raise MarkerError(f"{filename}:{lineno}: nested ### BEGIN SOLUTION")
-            inside, indent = True, m.group("indent")
-            out.append(f"{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError\n")
+            inside, indent, block = True, m.group("indent"), []
             continue
         if END.match(line):
             if not inside:
                 raise MarkerError(f"{filename}:{lineno}: ### END SOLUTION without BEGIN")
             inside = False
+            out.append(stub_body(indent, _enclosing_name(out, indent), _code_lines(block)))
             continue
-        if not inside:
-            out.append(line)
+        (block if inside else out).append(line)
     if inside:
         raise MarkerError(f"{filename}: ### BEGIN SOLUTION is never closed")
     return "".join(out)

@@ -26,8 +26,10 @@ class A:
 def test_solution_blocks_become_stubs_at_their_indentation():
     stub = make_stub(SOURCE)
     assert "return 2 * x" not in stub and "y = 1" not in stub
-    assert "    # YOUR CODE HERE\n    raise NotImplementedError\n" in stub
-    assert "        # YOUR CODE HERE\n        raise NotImplementedError\n" in stub
+    assert ('    # YOUR CODE HERE\n    raise NotImplementedError("f: not implemented yet (the reference needs '
+            '≈ 1 line)")\n') in stub
+    assert ('        # YOUR CODE HERE\n        raise NotImplementedError("g: not implemented yet (the reference '
+            'needs ≈ 2 lines)")\n') in stub
     assert '"""Doubles x. x: (n, m) float64."""' in stub
     compile(stub, "stub", "exec")
 
@@ -86,3 +88,18 @@ def test_examples_are_generated_from_the_base_and_their_replacements(tmp_path):
         'base = "reference"\n[cases.broken]\n[[cases.broken.replace]]\nold = "return 5 * x"\nnew = "x"\n')
     with pytest.raises(ValueError, match=r"\[broken\].*occurs 0 times"):
         sync(root, check=True)
+
+
+def test_points_and_stub_lines_read_like_a_person_wrote_them():
+    from grader.cli import fmt_points, not_implemented, todo_summary
+
+    assert fmt_points(4 / 3) == "1.33" and fmt_points(2.0) == "2" and fmt_points(0.125) == "0.12"
+    stub_msg = 'nn_basics.step raised NotImplementedError: step: not implemented yet (the reference needs ≈ 2 lines)'
+    assert not_implemented(stub_msg) == "step"
+    assert not_implemented("expected ValueError but got NotImplementedError: gate: not implemented yet") == "gate"
+    assert not_implemented("nn_basics.sigmoid raised NotImplementedError") == "sigmoid"
+    assert not_implemented("sigmoid(z)[0, 1] = 0.5, expected 0.7") is None
+    result = {"tests": [{"status": "fail", "message": stub_msg, "max_points": 4 / 3},
+                        {"status": "fail", "message": stub_msg, "max_points": 2},
+                        {"status": "pass", "message": "", "max_points": 1}]}
+    assert todo_summary(result) == ["step is not implemented yet (3.33 points of public tests)"]

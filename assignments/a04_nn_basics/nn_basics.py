@@ -43,7 +43,7 @@ def step(z):
         float32, otherwise float64.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("step: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def perceptron_predict(W, b, X):
@@ -58,7 +58,7 @@ def perceptron_predict(W, b, X):
         (1, m) int64 array of 0/1: 1 where W x + b > 0, else 0.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("perceptron_predict: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def logic_gate_params(name):
@@ -77,7 +77,7 @@ def logic_gate_params(name):
         ValueError: for any other name (e.g. "XOR": no single perceptron computes it).
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("logic_gate_params: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 # ---------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def xor_network():
         W2 (1, 2) float64, b2 (1, 1) float64 - output unit, an AND of the two hidden units.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("xor_network: not implemented yet (the reference needs ≈ 6 lines)")
 
 
 def two_layer_perceptron_predict(params, X):
@@ -109,7 +109,7 @@ def two_layer_perceptron_predict(params, X):
         (1, m) int64 array of 0/1: step(W2 step(W1 X + b1) + b2).
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("two_layer_perceptron_predict: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 def perceptron_train(X, Y, lr=1.0, epochs=20):
@@ -132,7 +132,7 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         errors a list of Python ints, one per epoch run (1 <= len(errors) <= epochs).
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("perceptron_train: not implemented yet (the reference needs ≈ 19 lines)")
 
 
 # ---------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def sigmoid(z):
         otherwise float64.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("sigmoid: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def logistic_forward(W, b, X):
@@ -168,7 +168,7 @@ def logistic_forward(W, b, X):
         A: (1, m) probabilities P(y=1|x); float32 if W, b, X are all float32, else float64.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("logistic_forward: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def bce_cost(A, Y):
@@ -184,7 +184,7 @@ def bce_cost(A, Y):
         J as a Python float.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("bce_cost: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 def bce_cost_from_logits(Z, Y):
@@ -202,7 +202,7 @@ def bce_cost_from_logits(Z, Y):
         J as a Python float.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("bce_cost_from_logits: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 def logistic_backward(X, A, Y):
@@ -219,7 +219,7 @@ def logistic_backward(X, A, Y):
         {"dW": (1, n_x), "db": (1, 1)}; float32 if X, A, Y are all float32, else float64.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("logistic_backward: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def propagate(W, b, X, Y):
@@ -232,7 +232,7 @@ def propagate(W, b, X, Y):
         (grads, cost): grads {"dW": (1, n_x), "db": (1, 1)}; cost a Python float.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("propagate: not implemented yet (the reference needs ≈ 4 lines)")
 
 
 def optimize(W, b, X, Y, num_iterations, learning_rate):
@@ -256,7 +256,7 @@ def optimize(W, b, X, Y, num_iterations, learning_rate):
         of Python floats, one per 100 iterations (len == ceil(num_iterations / 100)).
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("optimize: not implemented yet (the reference needs ≈ 9 lines)")
 
 
 def predict(W, b, X, threshold=0.5):
@@ -270,4 +270,4 @@ def predict(W, b, X, threshold=0.5):
         (1, m) int64 array of 0/1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("predict: not implemented yet (the reference needs ≈ 2 lines)")

@@ -45,7 +45,7 @@ def layer_sizes(X, Y, n_h):
         (n_x, n_h, n_y) -- a tuple of three Python ints
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("layer_sizes: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def initialize_parameters(n_x, n_h, n_y, rng, scale=0.01):
             "W1" (n_h, n_x), "b1" (n_h, 1), "W2" (n_y, n_h), "b2" (n_y, 1), all float64
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("initialize_parameters: not implemented yet (the reference needs ≈ 8 lines)")
 
 
 def initialize_parameters_constant(n_x, n_h, n_y, value):
@@ -89,7 +89,7 @@ def initialize_parameters_constant(n_x, n_h, n_y, value):
             "W1" (n_h, n_x), "b1" (n_h, 1), "W2" (n_y, n_h), "b2" (n_y, 1), all float64
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("initialize_parameters_constant: not implemented yet (the reference needs ≈ 6 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def relu(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("relu: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def relu_derivative(z):
@@ -125,7 +125,7 @@ def relu_derivative(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("relu_derivative: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def leaky_relu(z, alpha=0.01):
@@ -140,7 +140,7 @@ def leaky_relu(z, alpha=0.01):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("leaky_relu: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def leaky_relu_derivative(z, alpha=0.01):
@@ -157,7 +157,7 @@ def leaky_relu_derivative(z, alpha=0.01):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("leaky_relu_derivative: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def sigmoid(z):
@@ -173,7 +173,7 @@ def sigmoid(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("sigmoid: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def sigmoid_derivative(z):
@@ -189,7 +189,7 @@ def sigmoid_derivative(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("sigmoid_derivative: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def tanh_derivative(z):
@@ -203,7 +203,7 @@ def tanh_derivative(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("tanh_derivative: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def linear(z):
@@ -217,7 +217,7 @@ def linear(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("linear: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def linear_derivative(z):
@@ -231,7 +231,7 @@ def linear_derivative(z):
     """
     z = _as_float_array(z)
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("linear_derivative: not implemented yet (the reference needs ≈ 1 line)")
 
 
 HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "linear")
@@ -289,7 +289,7 @@ def forward_propagation(X, parameters, hidden_activation="tanh"):
         ValueError -- for an unknown hidden_activation
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("forward_propagation: not implemented yet (the reference needs ≈ 9 lines)")
 
 
 def compute_cost(A2, Y):
@@ -305,7 +305,7 @@ def compute_cost(A2, Y):
         cost -- Python float
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("compute_cost: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def backward_propagation(parameters, cache, X, Y, hidden_activation="tanh"):
         ValueError -- for an unknown hidden_activation
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("backward_propagation: not implemented yet (the reference needs ≈ 11 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def update_parameters(parameters, grads, learning_rate):
         new_parameters -- a NEW dict with the same keys and shapes; the inputs are not modified
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("update_parameters: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, hidden_activation="tanh",
@@ -393,7 +393,7 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, hidden_activati
         costs -- list of Python floats
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("nn_model: not implemented yet (the reference needs ≈ 22 lines)")
 
 
 def predict(parameters, X, hidden_activation="tanh"):
@@ -408,7 +408,7 @@ def predict(parameters, X, hidden_activation="tanh"):
         predictions -- int64 array of shape (1, m), entries in {0, 1}
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("predict: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def collapse_linear_network(parameters):
@@ -425,4 +425,4 @@ def collapse_linear_network(parameters):
         b_eff -- W2 b1 + b2, shape (n_y, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("collapse_linear_network: not implemented yet (the reference needs ≈ 5 lines)")

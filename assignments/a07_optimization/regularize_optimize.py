@@ -87,7 +87,7 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, kind="l2", output
         ValueError -- unknown kind
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("compute_cost_with_regularization: not implemented yet (the reference needs ≈ 9 lines)")
 
 
 def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hidden_activation="relu",
@@ -117,7 +117,7 @@ def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hi
         ValueError -- unknown kind
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("backward_with_regularization: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 def soft_threshold(W, t):
@@ -134,7 +134,7 @@ def soft_threshold(W, t):
         W_new -- array of W's shape and dtype
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("soft_threshold: not implemented yet (the reference needs ≈ 1 line)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def dropout_forward(A, keep_prob, rng):
         D -- bool array, shape (n, m)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("dropout_forward: not implemented yet (the reference needs ≈ 3 lines)")
 
 
 def dropout_backward(dA, D, keep_prob):
@@ -173,7 +173,7 @@ def dropout_backward(dA, D, keep_prob):
         dA_prev -- gradient with respect to A, shape (n, m), dA's dtype
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("dropout_backward: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activation="relu",
@@ -204,7 +204,7 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
         ValueError -- len(keep_probs) != L - 1
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("L_model_forward_with_dropout: not implemented yet (the reference needs ≈ 16 lines)")
 
 
 def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="relu",
@@ -233,7 +233,7 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
                  "dA{l}" is the gradient with respect to the (dropped) output of layer l
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("L_model_backward_with_dropout: not implemented yet (the reference needs ≈ 18 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, rng=None):
         mini_batches -- list of tuples (X_b (n_x, m_b), Y_b (n_y, m_b))
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("random_mini_batches: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def initialize_velocity(parameters):
         v -- dict "dW1" (zeros like W1), "db1" (zeros like b1), ..., "dWL", "dbL"
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("initialize_velocity: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def update_parameters_with_gd(parameters, grads, learning_rate):
@@ -288,7 +288,7 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
         parameters -- a NEW dict (the inputs are not modified)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("update_parameters_with_gd: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
@@ -308,7 +308,7 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
         (parameters, v) -- NEW dicts (the inputs are not modified)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("update_parameters_with_momentum: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def initialize_rmsprop(parameters):
@@ -318,7 +318,7 @@ def initialize_rmsprop(parameters):
         s -- dict "dW1" (zeros like W1), "db1" (zeros like b1), ..., "dWL", "dbL"
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("initialize_rmsprop: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, epsilon=1e-8):
@@ -338,7 +338,7 @@ def update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, e
         (parameters, s) -- NEW dicts
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("update_parameters_with_rmsprop: not implemented yet (the reference needs ≈ 8 lines)")
 
 
 def initialize_adam(parameters):
@@ -348,7 +348,7 @@ def initialize_adam(parameters):
         (v, s) -- two dicts "dW1", "db1", ..., each entry zeros like the matching parameter
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("initialize_adam: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, beta1=0.9, beta2=0.999,
@@ -375,7 +375,7 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, 
         hold v_hat/s_hat under the keys "dW1", "db1", ...
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("update_parameters_with_adam: not implemented yet (the reference needs ≈ 11 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -404,7 +404,7 @@ def learning_rate_decay(learning_rate0, epoch_num, decay_rate, kind="inverse", t
         ValueError -- unknown kind
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("learning_rate_decay: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -465,4 +465,4 @@ def model(X, Y, layer_dims, optimizer="adam", learning_rate=7e-3, mini_batch_siz
         ValueError -- unknown optimizer or kind
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("model: not implemented yet (the reference needs ≈ 59 lines)")

@@ -70,5 +70,5 @@ class TorchAdam(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         # YOUR CODE HERE
-        raise NotImplementedError
+        raise NotImplementedError("step: not implemented yet (the reference needs ≈ 24 lines)")
         return loss
