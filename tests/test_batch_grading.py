@@ -190,6 +190,7 @@ def test_feedback_reports_never_contain_hidden_source_or_expected_values(graded,
     assert "zip bomb" in (tmp_path / "fb" / "frank.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # grades a batch, kills it and grades the rest: several seconds
 def test_resume_after_kill(tmp_path):
     """Kill a CLI batch (the whole process group, SIGKILL) after some results were committed;
     the rerun grades only the rest: no result lost, none graded twice, no duplicate rows."""

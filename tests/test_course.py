@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = [s for s in assignment_mod.list_assignments(ROOT) if (ROOT / "solutions" / s).is_dir()]
 
 
+@pytest.mark.slow  # every mutant of the assignment graded: 10 s to several minutes each on 2 cores
 @pytest.mark.parametrize("slug", ASSIGNMENTS)
 def test_assignment_validates(slug):
     a = assignment_mod.load(slug, ROOT)

@@ -28,6 +28,7 @@ def _dlgrade(course, *args):
                           timeout=600)
 
 
+@pytest.mark.slow  # a whole `dlgrade validate` of the new assignment
 def test_new_assignment_validates_at_once(course):
     made = _dlgrade(course, "new", "a10_demo", "--title", "Demo assignment")
     assert made.returncode == 0, made.stdout + made.stderr
