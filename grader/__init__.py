@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # Handle lives in grader.proxy, which the sandbox child never needs; import it lazily.
+    # Handle lives in grader.sandbox.proxy, which the sandbox child never needs; import it lazily.
     if name == "Handle":
-        from grader.proxy import Handle
+        from grader.sandbox.proxy import Handle
 
         return Handle
     raise AttributeError(name)

@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader import assignment as assignment_mod
-from grader.runner import GradeOptions
+from grader.course import assignment as assignment_mod
+from grader.grading.runner import GradeOptions
 
 console = Console(highlight=False)
 ISOLATION = click.Choice(["auto", "namespaces", "process", "none"])
@@ -53,7 +53,7 @@ def _hide(a, *extra) -> tuple:
 def main():
     """Autograder of the course «深度学习入门»: sandboxed, per-student randomised, mutant-tested."""
     _pin_threads()
-    from grader import scratch
+    from grader.grading import scratch
 
     scratch.sweep_stale()  # the temporary folders of killed earlier runs
 
@@ -72,7 +72,7 @@ def list_cmd():
 @click.option("--check", is_flag=True, help="Only report stale generated files; exit 1 if any.")
 def sync(assignments, check):
     """Generate the student stubs (and provided.py copies) from solutions/."""
-    from grader.sync import sync as do_sync
+    from grader.course.sync import sync as do_sync
 
     root = assignment_mod.find_root()
     keys = [_load(k).slug for k in assignments] or None
@@ -95,7 +95,7 @@ def fmt_points(x: float) -> str:
     return f"{round(float(x), 2):g}"
 
 
-# The stub's own words (grader.sync.stub_body), else the engine's "module.func raised ...".
+# The stub's own words (grader.course.sync.stub_body), else the engine's "module.func raised ...".
 STUB_MESSAGE = re.compile(r"NotImplementedError:?\s*(?P<func>\w+): not implemented yet")
 RAISED = re.compile(r"(?P<func>\w+(?:\.\w+)+) raised NotImplementedError")
 
@@ -144,7 +144,7 @@ def todo_summary(result: dict) -> list[str]:
 @click.option("-k", "keyword", help="Only tests matching this pytest expression.")
 def check(assignment, path, isolation, device, keyword):
     """Run the public tests on your work (default: the assignment folder); exit 0 only at full marks."""
-    from grader.runner import grade_submission
+    from grader.grading.runner import grade_submission
 
     a = _load(assignment)
     path = path or (Path.cwd() if (Path.cwd() / a.submit[0]).is_file() else a.student_dir)
@@ -184,9 +184,9 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
           scheduler, quiet):
     """Grade SUBMISSIONS (a folder of per-student folders, zips, .py files or notebooks, or a zip of
     them) with the hidden tests, in parallel, into the gradebook; unchanged submissions are skipped."""
-    from grader.batch import BatchReport, RichReporter, grade_batch
-    from grader.gradebook import GradebookError
-    from grader.results import results_document, write_json_atomic
+    from grader.batch.coordinator import BatchReport, RichReporter, grade_batch
+    from grader.batch.gradebook import GradebookError
+    from grader.grading.results import results_document, write_json_atomic
 
     a = _load(assignment)
     if not a.has_solutions:
@@ -241,7 +241,7 @@ def _book_option(f):
 
 
 def _open_book(ctx, book_path=None):
-    from grader.gradebook import Gradebook, GradebookError
+    from grader.batch.gradebook import Gradebook, GradebookError
 
     path = book_path or ctx.obj["path"]
     if not Path(path).is_file():
@@ -271,7 +271,7 @@ def _which_assignment(book, key):
 @click.pass_context
 def gradebook_show(ctx, book_path, assignment):
     """The current grade of every student."""
-    from grader.exports import summary
+    from grader.reports.exports import summary
 
     with _open_book(ctx, book_path) as book:
         aid = _which_assignment(book, assignment)
@@ -304,7 +304,7 @@ def gradebook_show(ctx, book_path, assignment):
 def gradebook_export(ctx, book_path, assignment, fmt, out, visibility):
     """Export the current grades: CSV (total and per test), Gradescope results.json per student,
     per-student feedback reports (Markdown + HTML) or the JSON results document."""
-    from grader import exports
+    from grader.reports import exports
 
     with _open_book(ctx, book_path) as book:
         aid = _which_assignment(book, assignment)
@@ -346,7 +346,7 @@ def gradebook_check(ctx, book_path):
 @click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
 def validate(assignments, device, isolation):
     """Course CI: reference = 100 %, stub = 0, every mutant loses points, stubs in sync."""
-    from grader.validate import validate as do_validate
+    from grader.course.validate import validate as do_validate
 
     root = assignment_mod.find_root()
     keys = assignments or assignment_mod.list_assignments(root)
@@ -380,7 +380,7 @@ def validate(assignments, device, isolation):
 @click.option("--module", help="The student module's name [default: the slug's name part].")
 def new_cmd(slug, title, module):
     """Scaffold a new assignment SLUG (e.g. a10_attention) that validates at once."""
-    from grader.scaffold import ScaffoldError, new_assignment
+    from grader.course.scaffold import ScaffoldError, new_assignment
 
     root = assignment_mod.find_root()
     try:
@@ -398,7 +398,7 @@ def new_cmd(slug, title, module):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True)
 def release(assignment, out_dir):
     """Build the student bundle (stub, handout, public tests, public engine, data; no solutions)."""
-    from grader.release import build_release
+    from grader.course.release import build_release
 
     try:
         path = build_release(_load(assignment), out_dir)

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import importlib.util
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -23,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignment import Assignment
+from grader.course.assignment import Assignment
 from grader.checks import GradingFailure
 from grader.errors import SandboxError, StudentError
-from grader.figures import MAX_FIGURES_PER_TEST, sanitize_figure
+from grader.reports.figures import MAX_FIGURES_PER_TEST, sanitize_figure
 from grader.gradcheck import GradientCheckError
-from grader.proxy import Session, StudentModule
+from grader.sandbox.proxy import Session, StudentModule
 from grader.sandbox.launcher import Sandbox, SandboxConfig
 
 MARKERS = {
@@ -209,7 +208,7 @@ class DlgradePlugin:
         """``figure(title, series, xlabel="", ylabel="", x=None)`` attaches a line chart to this
         test's result, e.g. ``{"your costs": costs, "reference": ref_costs}``; it is kept
         whatever the outcome, so attach it before the assertions. The values are sanitized here
-        (see grader.figures.sanitize_figure): non-numbers and non-finite values become gaps."""
+        (see grader.reports.figures.sanitize_figure): non-numbers and non-finite values become gaps."""
         figures = self._figures
 
         def attach(title, series, xlabel="", ylabel="", x=None):

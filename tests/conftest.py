@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.launcher import THREAD_ENV, Sandbox, SandboxConfig, Zygote, bwrap_works
-from grader.proxy import Session, StudentModule
+from grader.sandbox.proxy import Session, StudentModule
 
 for _k, _v in THREAD_ENV.items():
     os.environ.setdefault(_k, _v)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment as assignment_mod
-from grader.assignment import DEFAULT_ALLOWED, AssignmentError, Limits
+from grader.course import assignment as assignment_mod
+from grader.course.assignment import DEFAULT_ALLOWED, AssignmentError, Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 

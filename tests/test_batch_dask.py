@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment as assignment_mod
-from grader.batch import BatchReport, grade_batch
-from grader.cluster import grade_files, read_files
-from grader.gradebook import Gradebook
-from grader.runner import GradeOptions
+from grader.course import assignment as assignment_mod
+from grader.batch.coordinator import BatchReport, grade_batch
+from grader.batch.cluster import grade_files, read_files
+from grader.batch.gradebook import Gradebook
+from grader.grading.runner import GradeOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples" / "submissions" / "a04"

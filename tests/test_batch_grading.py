@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment as assignment_mod
-from grader import batch, exports
-from grader.batch import BatchReport, grade_batch
-from grader.gradebook import Gradebook
-from grader.runner import GradeOptions
+from grader.course import assignment as assignment_mod
+from grader.batch import coordinator as batch
+from grader.reports import exports
+from grader.batch.coordinator import BatchReport, grade_batch
+from grader.batch.gradebook import Gradebook
+from grader.grading.runner import GradeOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples" / "submissions" / "a04"

@@ -130,8 +130,8 @@ def test_sampling_bounds_the_work():
 
 
 def test_static_scans_find_disallowed_imports_and_banned_shortcuts(tmp_path):
-    from grader.runner import apply_banned
-    from grader.staticcheck import scan_banned, scan_imports
+    from grader.grading.runner import apply_banned
+    from grader.sandbox.staticcheck import scan_banned, scan_imports
 
     src = tmp_path / "m.py"
     src.write_text(

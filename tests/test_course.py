@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment as assignment_mod
-from grader.runner import GradeOptions
-from grader.validate import validate
+from grader.course import assignment as assignment_mod
+from grader.grading.runner import GradeOptions
+from grader.course.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = [s for s in assignment_mod.list_assignments(ROOT) if (ROOT / "solutions" / s).is_dir()]

@@ -1,4 +1,4 @@
-"""Figures in test results: sanitizing (grader.figures), the SVG chart, the feedback reports,
+"""Figures in test results: sanitizing (grader.reports.figures), the SVG chart, the feedback reports,
 the gradebook column (and its migration), the ``@reference_value`` cache of the plugin, and
 end to end the A04 breast-cancer cost curve (graded through the CLI)."""
 from __future__ import annotations
@@ -19,10 +19,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from grader import exports, gradebook
-from grader.feedback import figure_files, render_html, render_markdown
-from grader.figures import MAX_POINTS, MAX_SERIES, MAX_TEXT, normalize, render_svg, sanitize_figure, tick_label
-from grader.gradebook import Gradebook, GradingKey
+from grader.reports import exports
+from grader.batch import gradebook
+from grader.reports.feedback import figure_files, render_html, render_markdown
+from grader.reports.figures import MAX_POINTS, MAX_SERIES, MAX_TEXT, normalize, render_svg, sanitize_figure, tick_label
+from grader.batch.gradebook import Gradebook, GradingKey
 from grader.plugin import DlgradePlugin, reference_value
 
 ROOT = Path(__file__).resolve().parent.parent

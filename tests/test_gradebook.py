@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from grader import exports
-from grader.feedback import WITHHELD, render_html, render_markdown, student_message
-from grader.gradebook import Gradebook, GradebookError, GradingKey
+from grader.reports import exports
+from grader.reports.feedback import WITHHELD, render_html, render_markdown, student_message
+from grader.batch.gradebook import Gradebook, GradebookError, GradingKey
 
 KEY = GradingKey("suite1", "engine1", "opts1")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import intake
-from grader.intake import IntakeError, collect, notebook_to_source, read_roster, safe_extract
+from grader.batch import intake
+from grader.batch.intake import IntakeError, collect, notebook_to_source, read_roster, safe_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "examples" / "submissions" / "a04" / "correct" / "nn_basics.py"

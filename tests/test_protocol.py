@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from grader.errors import ProtocolError, SandboxCrash, SandboxTimeout
-from grader.protocol import Decoder, Encoder, Limits, Reader, load_npy, pack, parse_message, ref
+from grader.sandbox.protocol import Decoder, Encoder, Limits, Reader, load_npy, pack, parse_message, ref
 
 
 def roundtrip(value, to_handle=None):
@@ -241,7 +241,7 @@ NPY_CASES = [np.zeros((3, 4)), np.arange(5), np.array(3.5), np.ones((1, 1), bool
 
 @pytest.mark.parametrize("arr", NPY_CASES, ids=lambda a: f"{a.dtype.str}{a.shape}")
 def test_fast_npy_writer_is_byte_identical_to_np_save(arr):
-    from grader.protocol import _npy_bytes
+    from grader.sandbox.protocol import _npy_bytes
 
     assert _npy_bytes(arr) == npy(arr)
     back = load_npy(_npy_bytes(arr))
@@ -249,7 +249,7 @@ def test_fast_npy_writer_is_byte_identical_to_np_save(arr):
 
 
 def test_fast_npy_header_parser_agrees_with_numpy_and_stays_strict():
-    from grader.protocol import _fast_npy_header
+    from grader.sandbox.protocol import _fast_npy_header
 
     for arr in NPY_CASES:
         shape, fortran, dtype, _ = _fast_npy_header(npy(arr))

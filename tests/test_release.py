@@ -4,8 +4,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from grader import assignment as assignment_mod
-from grader.release import build_release
+from grader.course import assignment as assignment_mod
+from grader.course.release import build_release
 
 ROOT = Path(__file__).resolve().parent.parent
 

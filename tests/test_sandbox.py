@@ -292,7 +292,7 @@ def test_staging_refuses_reserved_names_links_and_missing_files(tmp_path):
 
 def test_warm_start_leaves_nothing_for_the_next_submission(tmp_path):
     from grader.sandbox.launcher import Sandbox, SandboxConfig, Zygote, bwrap_works
-    from grader.proxy import Session, StudentModule
+    from grader.sandbox.proxy import Session, StudentModule
 
     if not bwrap_works():
         pytest.skip("warm start runs inside bubblewrap namespaces")
@@ -326,7 +326,7 @@ def test_warm_children_do_not_share_the_zygotes_random_state(tmp_path):
     """A forked child inherits its parent's memory: without a reseed, every submission's
     unseeded np.random / random would draw the zygote's numbers (identical for all students)."""
     from grader.sandbox.launcher import Sandbox, SandboxConfig, Zygote, bwrap_works
-    from grader.proxy import Session, StudentModule
+    from grader.sandbox.proxy import Session, StudentModule
 
     if not bwrap_works():
         pytest.skip("warm start runs inside bubblewrap namespaces")

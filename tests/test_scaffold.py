@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.scaffold import ScaffoldError, new_assignment
+from grader.course.scaffold import ScaffoldError, new_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 
-from grader import scratch
+from grader.grading import scratch
 
 
 def test_forked_processes_share_the_run_folder_and_only_the_owner_removes_it(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from grader.sync import MarkerError, make_stub, strip_markers, sync
+from grader.course.sync import MarkerError, make_stub, strip_markers, sync
 
 SOURCE = '''def f(x):
     """Doubles x. x: (n, m) float64."""

@@ -1,6 +1,6 @@
 """The built wheel works outside the checkout: what Gradescope, otter and pip users install.
 
-An editable install reads the engine's data files (``grader/pytest_grading.ini``) from the
+An editable install reads the engine's data files (``grader/grading/pytest_grading.ini``) from the
 checkout, so it hides a wheel that forgot them. This test builds the wheel, installs it into a
 fresh venv in a temporary folder and grades sample A04 submissions with that venv's ``dlgrade``,
 checking that the engine it ran is the installed one, not the checkout's.
@@ -52,7 +52,7 @@ def test_wheel_ships_the_engine_data_files(wheel_venv):
 
     _, wheel = wheel_venv
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "grader/pytest_grading.ini" in names
+    assert "grader/grading/pytest_grading.ini" in names
     assert any(n.endswith("licenses/LICENSE") for n in names)
     assert not any(n.startswith(("solutions/", "assignments/", "tests/")) for n in names)
 

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 
-from grader.protocol import Decoder, Encoder, Reader, write_message
+from grader.sandbox.protocol import Decoder, Encoder, Reader, write_message
 
 MAX_MESSAGE_CHARS = 2000
 MAX_TRACEBACK_CHARS = 6000

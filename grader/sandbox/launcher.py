@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import scratch
+from grader.grading import scratch
 from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
-from grader.protocol import Reader, parse_message, pack, write_message
+from grader.sandbox.protocol import Reader, parse_message, pack, write_message
 
 SANDBOX_WORKDIR = "/tmp/submission"  # inside the sandbox's fresh tmpfs
 NOBODY = 65534

@@ -11,7 +11,7 @@ import textwrap
 import weakref
 
 from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
-from grader.protocol import Decoder, Encoder, ref
+from grader.sandbox.protocol import Decoder, Encoder, ref
 from grader.sandbox.launcher import Sandbox, error_from_reply
 
 DEFAULT_CALL_TIMEOUT_S = 10.0

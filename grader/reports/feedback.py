@@ -8,7 +8,7 @@ withholds every value that the reference computed ("expected 0.1829...", "numeri
 "where ... was expected", "the reference reaches 0.97"), while keeping what the student's
 code returned, shapes, dtypes and the hints.
 
-A test may carry figures (line charts, see grader.figures): the HTML report inlines each as
+A test may carry figures (line charts, see grader.reports.figures): the HTML report inlines each as
 an ``<svg>`` under the test's entry; the Markdown report links ``<stem>-<n>.svg`` files that
 the exporter writes beside it (:func:`figure_files`). A figure is drawn from the recorded
 numbers; the chart shows no number beyond its 2-significant-digit axis ticks.
@@ -19,7 +19,7 @@ import html
 import re
 from urllib.parse import quote
 
-from grader.figures import normalize, render_svg
+from grader.reports.figures import normalize, render_svg
 
 WITHHELD = "[withheld]"
 

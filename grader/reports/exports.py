@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from grader.feedback import figure_files, render_html, render_markdown, student_message
-from grader.results import results_document, write_atomic, write_json_atomic
+from grader.reports.feedback import figure_files, render_html, render_markdown, student_message
+from grader.grading.results import results_document, write_atomic, write_json_atomic
 
 GRADESCOPE_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from grader import __version__
-from grader.runner import SCHEMA, SCHEMA_VERSION
+from grader.grading.runner import SCHEMA, SCHEMA_VERSION
 
 
 def results_document(assignment_id: str, submissions: list[dict]) -> dict:

@@ -34,8 +34,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader import scratch
-from grader.runner import content_hash
+from grader.grading import scratch
+from grader.grading.runner import content_hash
 
 # Caps for one student's archive. A04's module is ~20 kB; these leave room for data files.
 ZIP_MAX_FILES = 500

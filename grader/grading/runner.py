@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import scratch
+from grader.grading.lifetime import die_with_parent
+from grader.grading import scratch
 from grader import __version__
-from grader.assignment import Assignment
+from grader.course.assignment import Assignment
 from grader.sandbox.staging import stage_submission
-from grader.staticcheck import scan_banned, scan_imports
+from grader.sandbox.staticcheck import scan_banned, scan_imports
 
 PYTEST_INI = Path(__file__).with_name("pytest_grading.ini")
 SCHEMA = "dlgrade-results"
@@ -218,17 +219,6 @@ def finish_scores(result: dict, assignment: Assignment) -> None:
     result["percent"] = round(100.0 * earned / possible, 2) if possible else 0.0
 
 
-def die_with_parent() -> None:
-    """Asks the kernel to SIGKILL this (forked) process when its parent dies, so that a killed
-    batch leaves no grading worker behind (prctl PR_SET_PDEATHSIG; Linux only)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _pytest_args(tests_dir: Path, options: GradeOptions) -> list:
     # --tb=no: pytest would otherwise format a long traceback for every failing test, which
     # cost more CPU than grading a broken submission; students get the engine's messages.
@@ -251,7 +241,7 @@ _broken_suites: set = set()
 def _server_for(assignment, tests_dir, options, zygote):
     """This process's suite server for these settings (None if the suite cannot be collected)."""
     from grader.plugin import DlgradePlugin, GradingContext
-    from grader.suite_server import SuiteServer
+    from grader.grading.suite_server import SuiteServer
 
     key = (assignment.slug, str(tests_dir), options.mode, options.keyword, options.isolation, options.device,
            tuple(options.hide), os.getpid())
@@ -273,7 +263,7 @@ def _server_for(assignment, tests_dir, options, zygote):
 
 
 def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None):
-    from grader.suite_server import ServerGone
+    from grader.grading.suite_server import ServerGone
 
     fd, lines_path = scratch.mkstemp("dlgrade-results-", ".jsonl")
     os.close(fd)

@@ -107,7 +107,7 @@ def find_root(start: Path | None = None) -> Path:
     for p in [here, *here.parents]:
         if (p / "assignments").is_dir() and ((p / "solutions").is_dir() or (p / "grader").is_dir()):
             return p
-    pkg_parent = Path(__file__).resolve().parent.parent
+    pkg_parent = Path(__file__).resolve().parents[2]  # grader/course/ -> the checkout
     if (pkg_parent / "assignments").is_dir():
         return pkg_parent
     raise AssignmentError("cannot find the course folder (one with assignments/); run from inside it or set DLGRADE_ROOT")

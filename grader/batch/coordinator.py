@@ -2,12 +2,12 @@
 
 ``grade_batch`` is the coordinator. It
 
-1. turns SUBMISSIONS into one gradable folder per student (``grader.intake``),
+1. turns SUBMISSIONS into one gradable folder per student (``grader.batch.intake``),
 2. skips every submission whose content hash, suite hash, engine code hash and options hash
    match a good run in the gradebook (unless ``regrade``),
 3. grades the rest on a process pool whose workers are forked from this (warm) process —
    numpy, pytest and the grader are imported before the fork, CUDA is never initialised
-   here — or on a Dask cluster (``scheduler``; ``grader.cluster``),
+   here — or on a Dask cluster (``scheduler``; ``grader.batch.cluster``),
 4. commits each result to the gradebook the moment it arrives. Only this process writes the
    gradebook; workers return result dicts. A result with status ``infra_error`` never
    replaces a good earlier grade (``Gradebook.record``).
@@ -21,7 +21,6 @@ recorded as ``infra_error``.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -29,26 +28,27 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import scratch
+from grader.grading import scratch
 from grader import __version__
-from grader.assignment import Assignment
-from grader.gradebook import Gradebook, GradingKey, now
-from grader.intake import Intake, Item, collect, read_roster
-from grader.runner import GradeOptions, finish_scores, grade_submission, warm_up
+from grader.course.assignment import Assignment
+from grader.batch.gradebook import Gradebook, GradingKey, now
+from grader.batch.intake import Intake, Item, collect, read_roster
+from grader.grading.lifetime import die_with_parent
+from grader.grading.runner import GradeOptions, finish_scores, grade_submission, warm_up
 
 
 
 # ------------------------------------------------------------------------------ fingerprints
 
 _ENGINE_HASH: str | None = None
-# modules that do not take part in grading one submission (editing them does not regrade)
-_NOT_GRADING_CODE = {"cli.py", "batch.py", "intake.py", "gradebook.py", "exports.py", "feedback.py", "cluster.py",
-                     "results.py", "sync.py", "validate.py"}
+# What does not take part in grading one submission (editing it does not regrade): the command
+# line and whole folders — batch orchestration, reports, course tooling. Everything else under
+# grader/ (sandbox/, grading/, the plugin, checks, gradcheck, data) is grading code.
+_NOT_GRADING_CODE = {"cli.py", "batch", "reports", "course"}
 
 
 def engine_hash() -> str:
@@ -56,10 +56,10 @@ def engine_hash() -> str:
     global _ENGINE_HASH
     if _ENGINE_HASH is None:
         h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent
+        pkg = Path(__file__).resolve().parent.parent  # the grader package
         for p in sorted(pkg.rglob("*")):
             if p.suffix in (".py", ".ini") and "__pycache__" not in p.parts and p.is_file() \
-                    and p.name not in _NOT_GRADING_CODE:
+                    and p.relative_to(pkg).parts[0] not in _NOT_GRADING_CODE:
                 h.update(p.relative_to(pkg).as_posix().encode())
                 h.update(p.read_bytes())
         _ENGINE_HASH = h.hexdigest()[:16]
@@ -134,21 +134,10 @@ def infra_result(assignment: Assignment, item: Item, suite_hash: str, error: str
 _STATE: dict = {}  # set in the coordinator before the pool forks; read by the workers
 
 
-def _set_pdeathsig() -> None:
-    """Linux: a pool worker is killed when the coordinator dies (no orphans grading on)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _pool_init() -> None:
-    _set_pdeathsig()
+    die_with_parent()  # a pool worker is killed when the coordinator dies (no orphans grading on)
     # the grading worker that grade_submission forks dies with this pool worker, too
-    os.register_at_fork(after_in_child=_set_pdeathsig)
+    os.register_at_fork(after_in_child=die_with_parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's business
     if _STATE.get("parent") and os.getppid() != _STATE["parent"]:
         os._exit(1)  # the coordinator died before this worker started
@@ -348,7 +337,7 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
                 commit(idx, item, invalid_result(assignment, item, suite))
             if gradable:
                 if scheduler:
-                    from grader.cluster import grade_on_cluster
+                    from grader.batch.cluster import grade_on_cluster
 
                     grade_on_cluster(scheduler, assignment, options, gradable, suite, commit,
                                      lambda i, it, err: commit(i, it, infra_result(assignment, it, suite, err)),

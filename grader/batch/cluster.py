@@ -21,7 +21,7 @@ import socket
 import stat
 from pathlib import Path
 
-from grader import scratch
+from grader.grading import scratch
 from grader.sandbox.staging import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 
 try:  # optional dependency: pip install 'dlgrade[cluster]'
@@ -63,9 +63,9 @@ def _course_root(coordinator_root: str) -> Path:
 def grade_files(course_root: str, slug: str, suite_hash: str, files: dict, student_id: str,
                 options, source: str, notes: list) -> dict:
     """Runs on a Dask worker: grades one submission given its files' bytes."""
-    from grader import assignment as assignment_mod
-    from grader.gradebook import now
-    from grader.runner import grade_submission
+    from grader.course import assignment as assignment_mod
+    from grader.batch.gradebook import now
+    from grader.grading.runner import grade_submission
 
     started = now()
     a = assignment_mod.load(slug, _course_root(course_root))

@@ -34,7 +34,7 @@ class SuiteServer:
         self.pid = os.fork()
         if self.pid == 0:
             try:
-                from grader.runner import die_with_parent
+                from grader.grading.lifetime import die_with_parent
 
                 die_with_parent()
                 os.close(self._jobs_w)
@@ -117,7 +117,7 @@ def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:
                 pid = os.fork()
                 if pid == 0:
                     try:
-                        from grader.runner import die_with_parent
+                        from grader.grading.lifetime import die_with_parent
 
                         die_with_parent()
                         os.close(jobs_r)

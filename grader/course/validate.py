@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import scratch
-from grader.assignment import Assignment
-from grader.runner import GradeOptions, grade_submission, warm_up
-from grader.sync import apply_replacements, sync
+from grader.grading import scratch
+from grader.course.assignment import Assignment
+from grader.grading.runner import GradeOptions, grade_submission, warm_up
+from grader.course.sync import apply_replacements, sync
 
 
 @dataclass

@@ -11,8 +11,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from grader.assignment import Assignment
-from grader.sync import BEGIN, sync
+from grader.course.assignment import Assignment
+from grader.course.sync import BEGIN, sync
 
 EXCLUDE_PARTS = {"__pycache__", ".pytest_cache"}
 
@@ -83,4 +83,4 @@ def student_pyproject(a: Assignment) -> str:
             + f"dependencies = [\n{dep_lines}]\n\n"
             + '[project.scripts]\ndlgrade = "grader.cli:main"\n\n'
             + '[tool.setuptools.packages.find]\ninclude = ["grader*"]\n\n'
-            + '[tool.setuptools.package-data]\ngrader = ["*.ini"]\n')
+            + '[tool.setuptools.package-data]\n"grader.grading" = ["*.ini"]\n')

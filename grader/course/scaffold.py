@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.sync import sync
+from grader.course.sync import sync
 
 # Written in two pieces so that this file has no marker line of its own (`dlgrade release`
 # refuses to ship any engine file that looks like it holds a solution block).
