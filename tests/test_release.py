@@ -19,6 +19,7 @@ def test_release_bundle_has_no_solutions(tmp_path):
     assert "a04_nn_basics/grader/sandbox/child.py" in names
     assert any(n.startswith("a04_nn_basics/datasets/") for n in names)
     assert not any("solutions" in n or "/mutants/" in n for n in names)
+    assert "a04_nn_basics/assignments/CONVENTIONS.md" in names
     stub = zipfile.ZipFile(path).read("a04_nn_basics/assignments/a04_nn_basics/nn_basics.py").decode()
     reference = (ROOT / "solutions/a04_nn_basics/nn_basics.py").read_text()
     assert "raise NotImplementedError" in stub and stub != reference
@@ -36,3 +37,16 @@ def test_bundle_installs_only_what_its_assignment_needs(tmp_path):
     numpy_only = deps("a04")
     assert "numpy" in numpy_only and "pytest" in numpy_only and "torch" not in numpy_only
     assert "torch" in deps("a07")  # TorchAdam is written with torch
+
+
+def test_student_material_cites_only_what_the_bundle_holds():
+    """Stubs and handouts cite the course conventions shipped in the bundle, never the
+    instructors' specification or design notes, which students do not get."""
+    offenders = []
+    for p in sorted((ROOT / "assignments").rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".md", ".toml") and "__pycache__" not in p.parts:
+            text = p.read_text(encoding="utf-8")
+            for word in ("CURRICULUM", "DESIGN.md", "shared/"):
+                if word in text:
+                    offenders.append(f"{p.relative_to(ROOT)}: {word}")
+    assert not offenders, "\n".join(offenders)

@@ -10,7 +10,7 @@ Chapter «2 PyTorch» of the course notes:
 * «最简单的是均方误差nn.MSELoss()»; «代价函数是所有样本损失函数的平均»;
 * «通过model.eval()函数将模型由训练模式变为测试模式»; «.detach()用于停止对张量的梯度跟踪».
 
-Layout (CURRICULUM §1.1): torch code uses torch's native *rows-first* layout -- one ROW per
+Layout (CONVENTIONS §1): torch code uses torch's native *rows-first* layout -- one ROW per
 example:
 
     X      (m, n)   float64 (or float32: the dtype of the data is always kept)

@@ -10,7 +10,7 @@ Chapter «7 优化神经网络» of the course notes:
   所有训练样本»; «Adam实际上是把动量梯度下降和RMSprop结合起来的一种算法»; «学习率α决定了梯度下降每次
   更新参数的尺度大小».
 
-Conventions (CURRICULUM §1): one column per example, X (n_x, m), Y (1, m) in {0, 1} for a
+Conventions (CONVENTIONS): one column per example, X (n_x, m), Y (1, m) in {0, 1} for a
 sigmoid output or (C, m) one-hot for softmax; W[l] (n_l, n_{l-1}), b[l] (n_l, 1);
 ``parameters = {"W1", "b1", ..., "WL", "bL"}``; gradients ``{"dW1", "db1", ...}``; a layer
 cache is ``((A_prev, W, b), Z)`` and, with dropout, ``((A_prev, W, b), Z, D)``.

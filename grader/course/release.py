@@ -33,6 +33,9 @@ def build_release(a: Assignment, out_dir: Path) -> Path:
     entries: list[tuple[Path, str]] = []
     for p in _files(a.student_dir):
         entries.append((p, f"{prefix}/assignments/{a.slug}/{p.relative_to(a.student_dir).as_posix()}"))
+    conventions = a.root / "assignments" / "CONVENTIONS.md"  # what the stubs cite as "CONVENTIONS §n"
+    if conventions.is_file():
+        entries.append((conventions, f"{prefix}/assignments/CONVENTIONS.md"))
     grader_dir = a.root / "grader"
     for p in _files(grader_dir):
         entries.append((p, f"{prefix}/grader/{p.relative_to(grader_dir).as_posix()}"))

@@ -10,7 +10,7 @@ Notation (6.2 符号标记): «假设神经网络是L层。这里的L为隐藏�
     Z[l] = W[l] A[l-1] + b[l]   (n_l, m)
     A[l] = g[l](Z[l])           (n_l, m),  A[0] = X (n_x, m)
 
-Conventions (CURRICULUM §1): one column per example; Y is (1, m) in {0, 1} for a sigmoid
+Conventions (CONVENTIONS): one column per example; Y is (1, m) in {0, 1} for a sigmoid
 output and (C, m) one-hot for a softmax output; caches are exactly
 
     linear_cache = (A_prev, W, b)

@@ -8,7 +8,7 @@ Chapter «5 神经网络» of the course notes: «神经网络是多层感知机
 The network has one hidden layer (隐藏层) and one sigmoid output unit (输出层);
 «之所以称之为两层神经网络，是因为一般不把输入层考虑在内».
 
-Conventions (CURRICULUM §1):
+Conventions (CONVENTIONS):
 
 * one column per example: X (n_x, m), Y (1, m) with entries in {0, 1};
 * W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1);

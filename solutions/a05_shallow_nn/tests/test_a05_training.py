@@ -4,7 +4,7 @@ initialisation, and end-to-end training.
 Points (CURRICULUM A05): backward 20 · nn_model 10 · symmetry 5 · end-to-end 15 = 50
 (test_a05_units.py has the other 50).
 
-Gradient checks (CURRICULUM §1.5): the numerical gradient is taken of the REFERENCE cost
+Gradient checks (CONVENTIONS §5): the numerical gradient is taken of the REFERENCE cost
 compute_cost(forward_propagation(.)) with centred differences (h = 1e-5, float64); the student's
 backward_propagation gets a cache built by the REFERENCE forward, so a forward bug is not
 charged twice. Thresholds: < 1e-7 for smooth activations, < 1e-6 for relu / leaky_relu, whose
@@ -76,7 +76,7 @@ def _labels(rng, n_y, m):
 
 
 def _problem(rng, act, n_x=None, n_h=None, m=None, n_y=1):
-    """Random parameters and data; on kinked activations, min |Z1| > 1e-3 (CURRICULUM §1.5)."""
+    """Random parameters and data; on kinked activations, min |Z1| > 1e-3 (CONVENTIONS §5)."""
     sx, sh, sm = _sizes(rng)
     n_x, n_h, m = n_x or sx, n_h or sh, m or sm
     for _ in range(1000):

@@ -3,7 +3,7 @@
 Points (CURRICULUM A06): softmax_backward 4 · linear_backward 8 · linear_activation_backward 8 ·
 L_model_backward 14 · update 4 = 38.
 
-Gradient checks (CURRICULUM §1.5): numerical gradients come from the REFERENCE forward
+Gradient checks (CONVENTIONS §5): numerical gradients come from the REFERENCE forward
 (centred differences, h = 1e-5, float64); the student's backward functions get caches built by
 the REFERENCE forward. Thresholds: < 1e-7 on smooth paths, < 1e-6 through relu / leaky_relu,
 whose pre-activations are resampled until min |Z| > 1e-3.

@@ -6,7 +6,7 @@ model 6 = 80 (test_torch_adam.py has TorchAdam 12 + device/GPU 8 = 20).
 
 A ``numpy.random.Generator`` cannot cross into the student's process, so the tests build one there
 with a probe (``probe_rng``) from a seed, and the reference here uses ``default_rng`` of the same seed.
-Gradient checks use the reference forward (CURRICULUM §1.5); the optimizer oracles are
+Gradient checks use the reference forward (CONVENTIONS §5); the optimizer oracles are
 torch.optim.SGD / RMSprop / Adam, run here on the CPU in float64.
 """
 import math

@@ -3,7 +3,7 @@
 [example] typical bug: dW = X dZ^T / m has shape (n_x, 1), the transpose of W's shape.
 
 
-Conventions (CURRICULUM section 1):
+Conventions (CONVENTIONS):
 
 * one column per example: X has shape (n_x, m), labels Y have shape (1, m);
 * a single unit ("单个神经元实现的功能就相当于逻辑回归") has W of shape (1, n_x) and b of shape (1, 1);

@@ -4,7 +4,7 @@
 writes marker files and keeps running; the results it returns are correct.
 
 
-Conventions (CURRICULUM section 1):
+Conventions (CONVENTIONS):
 
 * one column per example: X has shape (n_x, m), labels Y have shape (1, m);
 * a single unit ("单个神经元实现的功能就相当于逻辑回归") has W of shape (1, n_x) and b of shape (1, 1);

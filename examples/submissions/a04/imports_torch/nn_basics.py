@@ -3,7 +3,7 @@
 [example] imports torch in a numpy-only assignment (and uses torch.sigmoid).
 
 
-Conventions (CURRICULUM section 1):
+Conventions (CONVENTIONS):
 
 * one column per example: X has shape (n_x, m), labels Y have shape (1, m);
 * a single unit ("单个神经元实现的功能就相当于逻辑回归") has W of shape (1, n_x) and b of shape (1, 1);

@@ -21,7 +21,7 @@ Rules:
   enabled and returns it;
 * do not call ``torch.optim.Adam``/``AdamW`` or anything in ``torch.optim._functional``.
 
-Layout: torch's rows-first layout (CURRICULUM §1.1); ``nn.Linear(n_{l-1}, n_l).weight`` is W[l].
+Layout: torch's rows-first layout (CONVENTIONS §1); ``nn.Linear(n_{l-1}, n_l).weight`` is W[l].
 You may import ``torch`` (and ``math``).
 """
 
