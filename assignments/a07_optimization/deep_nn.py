@@ -54,7 +54,7 @@ def _check_activation(activation):
 
 
 # ----------------------------------------------------------------------------------------
-# Initialisation (参数初始化, «权重W随机»)
+# Part 1 — initialisation (参数初始化, «权重W随机»)
 # ----------------------------------------------------------------------------------------
 
 def initialize_parameters_deep(layer_dims, rng, method="he"):
@@ -97,7 +97,7 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
 
 
 # ----------------------------------------------------------------------------------------
-# Forward propagation (前向传播)
+# Part 2 — forward propagation (前向传播)
 # ----------------------------------------------------------------------------------------
 
 def linear_forward(A_prev, W, b):
@@ -203,7 +203,7 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
 
 
 # ----------------------------------------------------------------------------------------
-# Cost (交叉熵)
+# Part 3 — the cost (交叉熵)
 # ----------------------------------------------------------------------------------------
 
 def compute_cost(AL, Y, output_activation):
@@ -263,7 +263,7 @@ def compute_cost_from_logits(ZL, Y, output_activation):
 
 
 # ----------------------------------------------------------------------------------------
-# Backward propagation (反向传播)
+# Part 4 — backward propagation (反向传播)
 # ----------------------------------------------------------------------------------------
 
 def softmax_backward(dA, Z):
