@@ -1,0 +1,319 @@
+"""Similar submissions: MOSS-style winnowing over normalised AST tokens.
+
+A submission (one or more Python files) is parsed with :mod:`ast` and flattened, in source
+order, into a stream of tokens that keeps the *structure* of the code and drops what a
+copier changes to hide a copy:
+
+- names the student chose (variables, parameters, functions, classes, ``self.`` attributes)
+  all become ``V``; names of builtins and imported modules stay (``numpy`` for ``np``, so the
+  import alias does not matter either), as do attribute names of library calls (``.sum``, ``.T``);
+- literals become ``NUM`` / ``STR`` (``True``, ``False``, ``None`` stay);
+- comments, docstrings, blank lines and formatting never reach the AST.
+
+Every run of :data:`K` consecutive tokens (a k-gram) is hashed; *winnowing* (Schleimer,
+Wilkerson, Aiken 2003) keeps the smallest hash of every window of :data:`W` consecutive
+k-grams, so any match of at least ``K + W - 1`` tokens is certain to share a fingerprint,
+while moving a function elsewhere in the file (or renaming it) changes only the k-grams that
+straddle its ends. Fingerprints that the course's stub and provided files also have are
+dropped (what the stub gives is no evidence of copying), and so are fingerprints that more
+than :func:`common_cutoff` distinct programs share (idioms everyone writes).
+
+Programs whose fingerprint sets are identical after all this are *groups* (copies that
+differ only in names, literals, comments or layout); between the distinct programs every
+pair's score is the share of the smaller program's fingerprints that the other also has
+(``shared / min(|A|, |B|)``); pairs at or above :data:`THRESHOLD` with at least
+:data:`MIN_SHARED` shared fingerprints are flagged. :func:`regions` turns a pair's shared
+fingerprints into line ranges of both files for a side-by-side view.
+
+The course's reference solution can take part as one more program (``REFERENCE_ID``), so that
+a leaked reference is found like any other copy.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+K = 12  # tokens per k-gram: about one and a half lines of code
+W = 8  # k-grams per winnowing window: every match of K + W - 1 = 19 tokens is found
+THRESHOLD = 0.5  # flagged: at least half of the smaller program's fingerprints are the other's
+MIN_SHARED = 12  # ... and at least this many shared fingerprints (a few functions, not one idiom)
+REFERENCE_ID = "(course reference)"
+MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a bigger file is skipped (it is no hand-written submission)
+
+_BUILTINS = frozenset(dir(builtins))
+_SKIP = (ast.Load, ast.Store, ast.Del, ast.expr_context)
+
+
+# ----------------------------------------------------------------------------- tokens
+
+def _is_docstring(node) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str))
+
+
+def _module_aliases(tree) -> dict[str, str]:
+    """Local name -> module for ``import numpy as np`` / ``from numpy import linalg``."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def tokens(source: str) -> tuple[list[str], list[int]]:
+    """The normalised token stream of ``source`` and each token's line number (1-based).
+
+    Raises SyntaxError (and ValueError for NUL bytes) when ``source`` does not parse."""
+    tree = ast.parse(source)
+    aliases = _module_aliases(tree)
+    toks: list[str] = []
+    lines: list[int] = []
+
+    def emit(tok: str, line: int) -> None:
+        toks.append(tok)
+        lines.append(line)
+
+    def visit(node, line: int) -> None:
+        line = getattr(node, "lineno", line)
+        if isinstance(node, _SKIP):
+            return
+        if isinstance(node, ast.Name):
+            if node.id in aliases:
+                emit(aliases[node.id], line)
+            elif node.id in _BUILTINS:
+                emit(node.id, line)
+            else:
+                emit("V", line)
+            return
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if v is None or isinstance(v, bool):
+                emit(repr(v), line)
+            elif isinstance(v, (str, bytes)):
+                emit("STR", line)
+            else:
+                emit("NUM", line)
+            return
+        if isinstance(node, ast.Attribute):
+            visit(node.value, line)
+            base_is_self = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+            emit("." + ("V" if base_is_self else node.attr), line)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            emit(type(node).__name__, line)  # which alias was chosen does not matter
+            return
+        if isinstance(node, ast.keyword):
+            emit(f"{node.arg}=", line)  # keyword names are mostly the library's (axis=, keepdims=)
+            visit(node.value, line)
+            return
+        emit(type(node).__name__, line)
+        body = getattr(node, "body", None)
+        for name, value in ast.iter_fields(node):
+            if name in ("name", "id", "arg", "attr", "asname", "module", "type_comment"):
+                continue  # chosen names (normalised away by emitting the node type only)
+            if isinstance(value, list):
+                items = value
+                if value is body and items and _is_docstring(items[0]):
+                    items = items[1:]
+                for item in items:
+                    if isinstance(item, ast.AST):
+                        visit(item, line)
+            elif isinstance(value, ast.AST):
+                visit(value, line)
+
+    for stmt in tree.body:
+        if _is_docstring(stmt):
+            continue
+        visit(stmt, 1)
+    return toks, lines
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+_VOCAB: dict[str, int] = {}
+
+
+def _ids(toks: list[str]) -> np.ndarray:
+    return np.fromiter((_VOCAB.setdefault(t, len(_VOCAB) + 1) for t in toks), dtype=np.uint64, count=len(toks))
+
+
+_POW = np.array([pow(1_000_003, K - 1 - j, 2 ** 64) for j in range(K)], dtype=np.uint64)
+
+
+def winnow(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed fingerprints of a token-id array: (hashes, index of each one's first token)."""
+    if len(ids) < K:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    grams = np.lib.stride_tricks.sliding_window_view(ids, K)
+    with np.errstate(over="ignore"):
+        h = (grams * _POW).sum(axis=1, dtype=np.uint64)  # polynomial hash mod 2**64
+        h ^= h >> np.uint64(29)  # mix, so that the minimum is not biased towards small token ids
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    if len(h) <= W:
+        pos = np.array([int(np.argmin(h))])
+    else:
+        win = np.lib.stride_tricks.sliding_window_view(h, W)
+        # the rightmost minimum of each window (as in the paper): flip, argmin, flip back
+        pos = np.unique(np.arange(len(win)) + (W - 1 - np.argmin(win[:, ::-1], axis=1)))
+    return h[pos], pos
+
+
+@dataclass
+class Program:
+    """One submission's normalised code: its files, and every fingerprint with where it lies."""
+    id: str
+    files: dict[str, str]  # file name -> source text
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    where: list = field(default_factory=list)  # per fingerprint: (file name, first line, last line)
+    problems: list = field(default_factory=list)
+    fpset: frozenset = frozenset()
+
+    @property
+    def size(self) -> int:
+        return len(self.fpset)
+
+
+def fingerprint(pid: str, files: dict[str, str], ignore: frozenset = frozenset()) -> Program:
+    """A :class:`Program` whose fingerprints leave out those in ``ignore`` (the stub's)."""
+    prog = Program(pid, files)
+    hashes, where = [], []
+    for name in sorted(files):
+        try:
+            toks, lines = tokens(files[name])
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            prog.problems.append(f"{name}: does not parse ({type(exc).__name__})")
+            continue
+        h, pos = winnow(_ids(toks))
+        keep = [i for i, x in enumerate(h.tolist()) if x not in ignore]
+        hashes.append(h[keep])
+        where += [(name, lines[p], lines[p + K - 1]) for p in pos[keep].tolist()]
+    prog.hashes = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    prog.where = where
+    prog.fpset = frozenset(prog.hashes.tolist())
+    return prog
+
+
+def stub_fingerprints(files: dict[str, str]) -> frozenset:
+    """Every fingerprint of the given course files (the stub and the provided files)."""
+    return fingerprint("(stub)", files).fpset
+
+
+# ----------------------------------------------------------------------------- pairs
+
+def common_cutoff(n_programs: int) -> int:
+    """A fingerprint shared by more distinct programs than this is common code, not evidence."""
+    return max(50, math.ceil(0.05 * n_programs))
+
+
+@dataclass
+class Pair:
+    a: Program
+    b: Program
+    shared: int
+    score: float  # shared / min(|A|, |B|)
+    cover_a: float  # shared / |A|
+    cover_b: float
+
+
+@dataclass
+class Similarity:
+    programs: list  # every Program compared (distinct ones and their duplicates)
+    groups: list  # lists of program ids whose fingerprints are identical (size >= 2)
+    pairs: list  # flagged Pairs between distinct programs, best first
+    near_misses: int  # pairs with a score in [THRESHOLD / 2, THRESHOLD): shown as a count
+    skipped: list  # (program id, why) for submissions not compared
+    cutoff: int
+
+
+def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: int = MIN_SHARED,
+            cutoff: int | None = None) -> Similarity:
+    """Groups identical programs and scores every pair of distinct programs that share
+    fingerprints (an inverted index: pairs that share nothing are never looked at)."""
+    usable = [p for p in programs if p.size > 0]
+    skipped = [(p.id, "; ".join(p.problems) or "no code beyond the stub") for p in programs if p.size == 0]
+    by_set: dict[frozenset, list[Program]] = {}
+    for p in usable:
+        by_set.setdefault(p.fpset, []).append(p)
+    distinct = [members[0] for members in by_set.values()]
+    groups = [[m.id for m in members] for members in by_set.values() if len(members) > 1]
+    n = len(distinct)
+    cutoff = common_cutoff(n) if cutoff is None else cutoff
+    holders: dict[int, list[int]] = {}
+    for i, p in enumerate(distinct):
+        for h in p.fpset:
+            holders.setdefault(h, []).append(i)
+    keys = []
+    for hs in holders.values():
+        if 2 <= len(hs) <= cutoff:
+            a = np.array(hs, dtype=np.int64)
+            i, j = np.triu_indices(len(a), 1)
+            keys.append(a[i] * n + a[j])
+    pairs, near = [], 0
+    if keys:
+        counts = np.bincount(np.concatenate(keys), minlength=n * n) if n * n <= 4_000_000 else None
+        if counts is not None:
+            idx = np.nonzero(counts)[0]
+            vals = counts[idx]
+        else:  # very many distinct programs: count the keys that occur instead of every cell
+            idx, vals = np.unique(np.concatenate(keys), return_counts=True)
+        sizes = np.array([p.size for p in distinct])
+        ia, ib = idx // n, idx % n
+        score = vals / np.minimum(sizes[ia], sizes[ib])
+        for k in np.nonzero((score >= threshold) & (vals >= min_shared))[0].tolist():
+            a, b = distinct[int(ia[k])], distinct[int(ib[k])]
+            s = int(vals[k])
+            pairs.append(Pair(a, b, s, float(score[k]), s / a.size, s / b.size))
+        near = int(np.count_nonzero((score >= threshold / 2) & (score < threshold)))
+    pairs.sort(key=lambda p: (-p.score, -p.shared, p.a.id, p.b.id))
+    return Similarity(programs, groups, pairs, near, skipped, cutoff)
+
+
+def regions(a: Program, b: Program, gap: int = 3) -> list[tuple[str, int, int, str, int, int]]:
+    """The matching regions of a pair, largest first: (file A, first line, last line,
+    file B, first line, last line). Shared fingerprints are taken in A's order and merged while
+    both sides stay in the same file and move on by at most ``gap`` lines."""
+    in_b: dict[int, tuple] = {}
+    for h, w in zip(b.hashes.tolist(), b.where):
+        in_b.setdefault(h, w)
+    hits = []
+    for h, w in zip(a.hashes.tolist(), a.where):
+        if h in in_b:
+            hits.append((w, in_b[h]))
+    hits.sort(key=lambda x: (x[0][0], x[0][1], x[1][1]))
+    out: list[list] = []
+    for (fa, a0, a1), (fb, b0, b1) in hits:
+        if out:
+            r = out[-1]
+            if (r[0] == fa and r[3] == fb and r[1] <= a0 <= r[2] + gap
+                    and r[4] - gap <= b0 <= r[5] + gap):
+                r[2], r[4], r[5] = max(r[2], a1), min(r[4], b0), max(r[5], b1)
+                r[6] += 1
+                continue
+        out.append([fa, a0, a1, fb, b0, b1, 1])
+    out.sort(key=lambda r: (-r[6], -(r[2] - r[1]), r[0], r[1]))
+    return [tuple(r[:6]) for r in out]
+
+
+# ----------------------------------------------------------------------------- course files
+
+def read_sources(folder: Path, names: list[str]) -> dict[str, str]:
+    """The given files of a submission folder as text (missing, huge or binary ones left out)."""
+    out = {}
+    for name in names:
+        p = Path(folder) / name
+        try:
+            if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_SOURCE_BYTES:
+                out[name] = p.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return out
