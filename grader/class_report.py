@@ -39,7 +39,7 @@ MAX_GROUPS = 8  # message kinds shown per test
 MAX_PAIRS = 200  # rows of the similar-pairs table
 MAX_SIDE_BY_SIDE = 12  # pairs with a side-by-side view
 MAX_REGIONS = 3  # matching regions shown per pair
-MAX_REGION_LINES = 40
+MAX_REGION_LINES = 400
 MAX_EXAMPLE_CHARS = 1500
 NOT_SCORED = ("infra_error", "invalid")  # submissions kept out of every pass rate
 
@@ -81,6 +81,21 @@ def message_kind(message: str) -> str:
     return text.strip()[:300]
 
 
+_IMPORT_FAILURE = re.compile(r"^importing \S+ raised ")
+
+
+def import_failure(result: dict) -> str | None:
+    """The first line of the message when no test could import the submission (a syntax error,
+    an exception or a forbidden import at module level), else None."""
+    tests = [t for t in result.get("tests", []) if t.get("status") != "skipped"]
+    msgs = [(t.get("message") or "") for t in tests]
+    if not tests or any(t.get("status") == "pass" for t in tests):
+        return None
+    hits = [m for m in msgs if _IMPORT_FAILURE.match(m)]
+    # nearly all: a test that calls importlib itself may word the same failure differently
+    return hits[0].splitlines()[0] if len(hits) >= 0.9 * len(tests) else None
+
+
 def _quantile(sorted_vals: list[float], q: float) -> float:
     if not sorted_vals:
         return float("nan")
@@ -104,6 +119,7 @@ def analyse(results: list[dict]) -> dict:
                      q1=_quantile(pct, 0.25), q3=_quantile(pct, 0.75),
                      full_marks=sum(1 for p in pct if p >= 100.0 - 1e-9),
                      zero=sum(1 for p in pct if p <= 1e-9))
+    not_imported = {r["id"]: msg for r in scored if (msg := import_failure(r))}
     # per test
     tests: dict[str, dict] = {}
     for r in scored:
@@ -116,7 +132,7 @@ def analyse(results: list[dict]) -> dict:
             row["earned"] += float(t.get("points", 0.0))
             st = t.get("status", "error")
             row["status"][st] += 1
-            if st in ("fail", "error"):
+            if st in ("fail", "error") and r["id"] not in not_imported:
                 row["messages"][message_kind(t.get("message", ""))].append((r["id"], t.get("message", "")))
     for row in tests.values():
         ran = row["n"] - row["status"]["skipped"]
@@ -146,7 +162,7 @@ def analyse(results: list[dict]) -> dict:
     part_order = sorted(parts.values(), key=lambda p: (p["mean_points"] / p["max_points"] if p["max_points"] else 1,
                                                        p["part"]))
     # most failed: message kinds
-    failed = [t for t in order if t["status"]["fail"] + t["status"]["error"] > 0][:MOST_FAILED]
+    failed = [t for t in order if t["messages"]][:MOST_FAILED]
     failures = []
     for t in failed:
         groups = sorted(t["messages"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -160,6 +176,7 @@ def analyse(results: list[dict]) -> dict:
         "invalid": [(r["id"], r.get("error") or "; ".join(r.get("problems") or [])) for r in results
                     if r.get("status") == "invalid"],
         "suite_error": [(r["id"], r.get("error")) for r in scored if r.get("error")],
+        "not_imported": sorted(not_imported.items()),
         "timeout": defaultdict(list), "crash": defaultdict(list),
     }
     for r in scored:
@@ -188,13 +205,12 @@ def class_curves(scored: list[dict]) -> list[dict]:
                 key = (t["id"], f["title"])
                 c = found.setdefault(key, {"test": t["id"], "title": f["title"], "xlabel": f["xlabel"],
                                            "ylabel": f["ylabel"], "x": f["x"], "reference": None, "students": []})
-                for s in f["series"]:
-                    if _is_reference(s["label"]):
-                        if c["reference"] is None:
-                            c["reference"] = s["values"]
-                    else:
-                        c["students"].append(s["values"])
-                        break  # one student curve per submission
+                own = [s["values"] for s in f["series"] if not _is_reference(s["label"])]
+                ref = [s["values"] for s in f["series"] if _is_reference(s["label"])]
+                if own:
+                    c["students"].append(own[0])  # one curve per submission: the first of its own
+                if ref and c["reference"] is None:
+                    c["reference"] = ref[0]
     out = []
     for c in found.values():
         n = max([len(v) for v in c["students"]] + [len(c["reference"] or [])] + [0])
@@ -304,7 +320,7 @@ def histogram_svg(hist: list[int], width: int = 560, height: int = 260) -> str:
         if c:
             out.append(f'<text class="bar-count" x="{_f(x + bw / 2)}" y="{_f(bottom - h - 4)}" '
                        f'text-anchor="middle">{c}</text>')
-        out.append(f'<text x="{_f(x + bw / 2)}" y="{bottom + 14}" text-anchor="middle">{lo:g}</text>')
+        out.append(f'<text x="{_f(x + bw / 2)}" y="{bottom + 14}" text-anchor="middle">{lo:g}–{hi:g}</text>')
     out.append(f'<path d="M{left},{top} V{bottom} H{right}" fill="none" stroke="#333"/>')
     out.append(f'<text x="{(left + right) / 2:g}" y="{height - 6}" text-anchor="middle">score (%), '
                f'bins of {step:g} points</text></svg>')
@@ -402,14 +418,19 @@ def _rate_bar(rate: float) -> str:
     return f'<div class="rate {cls}" style="width:{_f(100 * rate)}%"></div>'
 
 
-def _code_block(text: str, first: int, last: int, context: int = 2) -> str:
+def _code_block(text: str, first: int, last: int, marked: set, context: int = 2) -> str:
+    """Lines first..last of ``text`` (plus context, at most MAX_REGION_LINES), the ``marked``
+    ones (covered by shared fingerprints) highlighted."""
     lines = text.splitlines()
-    lo, hi = max(1, first - context), min(len(lines), last + context, first + MAX_REGION_LINES)
+    lo, hi = max(1, first - context), min(len(lines), last + context)
+    cut = hi - lo + 1 > MAX_REGION_LINES
+    hi = min(hi, lo + MAX_REGION_LINES - 1)
     out = []
     for i in range(lo, hi + 1):
-        line = e(lines[i - 1]) if i - 1 < len(lines) else ""
-        row = f"{i:4d}  {line}"
-        out.append(f"<mark>{row}</mark>" if first <= i <= last else row)
+        row = f"{i:4d}  {e(lines[i - 1])}"
+        out.append(f"<mark>{row}</mark>" if i in marked else row)
+    if cut:
+        out.append(f"      … (to line {last})")
     return "<pre>" + "\n".join(out) + "</pre>"
 
 
@@ -431,6 +452,13 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
     if s.skipped:
         p.append("<details><summary>" + f"{len(s.skipped)} submissions not compared</summary><ul>"
                  + "".join(f"<li>{e(a)}: {e(b)}</li>" for a, b in s.skipped) + "</ul></details>")
+    if s.clusters:
+        p.append('<h3>Clusters</h3><p class="note">Submissions linked by flagged pairs or identity, directly or '
+                 'through others.</p><table id="similarity-clusters"><tr><th class="n">size</th>'
+                 "<th>submissions</th></tr>")
+        for c in s.clusters:
+            p.append(f'<tr><td class="n">{len(c)}</td><td>{e(", ".join(c))}</td></tr>')
+        p.append("</table>")
     if s.groups:
         p.append('<h3>Identical after normalisation</h3><table id="similarity-groups"><tr><th class="n">size</th>'
                  "<th>submissions</th></tr>")
@@ -440,10 +468,15 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
     p.append('<h3>Flagged pairs</h3><table id="similarity-pairs"><tr><th>#</th><th>submission A</th>'
              '<th>submission B</th><th class="n">score</th><th class="n">shared fingerprints</th>'
              '<th class="n">of A</th><th class="n">of B</th></tr>')
+    def label(pid):
+        more = s.duplicates(pid)
+        return e(pid) + (f' <span class="note" title="{e(", ".join(more))}">(= {len(more)} identical)</span>'
+                         if more else "")
+
     for i, pr in enumerate(s.pairs[:MAX_PAIRS], 1):
         link = f'<a href="#pair-{i}">{i}</a>' if i <= MAX_SIDE_BY_SIDE else str(i)
         p.append(f'<tr class="pair" data-a="{e(pr.a.id)}" data-b="{e(pr.b.id)}" data-score="{pr.score:.3f}" '
-                 f'data-shared="{pr.shared}"><td>{link}</td><td>{e(pr.a.id)}</td><td>{e(pr.b.id)}</td>'
+                 f'data-shared="{pr.shared}"><td>{link}</td><td>{label(pr.a.id)}</td><td>{label(pr.b.id)}</td>'
                  f'<td class="n">{_pct(pr.score)}</td><td class="n">{pr.shared}</td><td class="n">{_pct(pr.cover_a)}'
                  f'</td><td class="n">{_pct(pr.cover_b)}</td></tr>')
     p.append("</table>")
@@ -453,10 +486,13 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
         regs = sim.regions(pr.a, pr.b)
         p.append(f'<details id="pair-{i}"{" open" if i == 1 else ""}><summary>pair {i}: {e(pr.a.id)} ↔ '
                  f"{e(pr.b.id)}, {_pct(pr.score)}, {len(regs)} matching regions</summary>")
-        for fa, a0, a1, fb, b0, b1 in regs[:MAX_REGIONS]:
-            p.append(f'<div class="sbs"><div><b>{e(pr.a.id)}</b> <code>{e(fa)}</code> lines {a0}–{a1}'
-                     f"{_code_block(pr.a.files.get(fa, ''), a0, a1)}</div><div><b>{e(pr.b.id)}</b> "
-                     f"<code>{e(fb)}</code> lines {b0}–{b1}{_code_block(pr.b.files.get(fb, ''), b0, b1)}</div></div>")
+        for r in regs[:MAX_REGIONS]:
+            p.append(f'<div class="sbs"><div><b>{e(pr.a.id)}</b> <code>{e(r["file_a"])}</code> lines '
+                     f'{r["a0"]}–{r["a1"]}{_code_block(pr.a.files.get(r["file_a"], ""), r["a0"], r["a1"], r["lines_a"])}'
+                     f'</div><div><b>{e(pr.b.id)}</b> <code>{e(r["file_b"])}</code> lines {r["b0"]}–{r["b1"]}'
+                     f'{_code_block(pr.b.files.get(r["file_b"], ""), r["b0"], r["b1"], r["lines_b"])}</div></div>')
+        if len(regs) > MAX_REGIONS:
+            p.append(f'<p class="note">… {len(regs) - MAX_REGIONS} smaller regions.</p>')
         p.append("</details>")
     return p
 
@@ -510,7 +546,8 @@ def render(assignment_id: str, title: str, a: dict, s: sim.Similarity | None, ge
     # 3. failure kinds
     p.append('<h2 id="mistakes">Common mistakes in the most-failed tests</h2><p class="note">Messages of failed '
              "and errored runs, grouped after replacing numbers, positions, shapes and value lists; one example "
-             "each (the raw message, expected values included).</p>")
+             "each (the raw message, expected values included). Submissions that did not import are left out here "
+             f"({len(a['apart']['not_imported'])}, listed in the next section).</p>")
     for f in a["failures"]:
         t = f["test"]
         p.append(f'<h3>{e(t["name"])} <span class="note">({t["max_points"]:g} points, {_pct(t["pass_rate"])} '
@@ -531,7 +568,8 @@ def render(assignment_id: str, title: str, a: dict, s: sim.Similarity | None, ge
              '<p class="note">Listed apart: a broken machine or an unreadable upload is not a hard test.</p>')
     for key, label in (("infra_error", "infrastructure errors (regrade these)"),
                        ("invalid", "invalid submissions (unreadable input, score 0)"),
-                       ("suite_error", "submissions whose whole run hit a limit")):
+                       ("suite_error", "submissions whose whole run hit a limit"),
+                       ("not_imported", "submissions that did not import (no test could run their code)")):
         items = ap[key]
         p.append(f'<h3>{label}: <span class="apart-count" data-kind="{key}">{len(items)}</span></h3>')
         if items:

@@ -233,6 +233,14 @@ class Similarity:
     near_misses: int  # pairs with a score in [THRESHOLD / 2, THRESHOLD): shown as a count
     skipped: list  # (program id, why) for submissions not compared
     cutoff: int
+    clusters: list = field(default_factory=list)  # ids linked by flagged pairs or identity, largest first
+
+    def duplicates(self, pid: str) -> list[str]:
+        """The other members of ``pid``'s group of identical programs."""
+        for g in self.groups:
+            if pid in g:
+                return [x for x in g if x != pid]
+        return []
 
 
 def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: int = MIN_SHARED,
@@ -244,6 +252,8 @@ def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: i
     by_set: dict[frozenset, list[Program]] = {}
     for p in usable:
         by_set.setdefault(p.fpset, []).append(p)
+    for members in by_set.values():
+        members.sort(key=lambda p: p.id != REFERENCE_ID)  # the reference speaks for its group
     distinct = [members[0] for members in by_set.values()]
     groups = [[m.id for m in members] for members in by_set.values() if len(members) > 1]
     n = len(distinct)
@@ -275,13 +285,37 @@ def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: i
             pairs.append(Pair(a, b, s, float(score[k]), s / a.size, s / b.size))
         near = int(np.count_nonzero((score >= threshold / 2) & (score < threshold)))
     pairs.sort(key=lambda p: (-p.score, -p.shared, p.a.id, p.b.id))
-    return Similarity(programs, groups, pairs, near, skipped, cutoff)
+    return Similarity(programs, groups, pairs, near, skipped, cutoff,
+                      clusters=_clusters(groups, [(p.a.id, p.b.id) for p in pairs]))
 
 
-def regions(a: Program, b: Program, gap: int = 3) -> list[tuple[str, int, int, str, int, int]]:
-    """The matching regions of a pair, largest first: (file A, first line, last line,
-    file B, first line, last line). Shared fingerprints are taken in A's order and merged while
-    both sides stay in the same file and move on by at most ``gap`` lines."""
+def _clusters(groups: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:
+    """Connected components (union-find) of identity groups and flagged pairs."""
+    parent: dict[str, str] = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for g in groups:
+        for x in g[1:]:
+            parent[find(x)] = find(g[0])
+    for a, b in links:
+        parent[find(a)] = find(b)
+    comps: dict[str, list[str]] = {}
+    for x in list(parent):
+        comps.setdefault(find(x), []).append(x)
+    return sorted((sorted(c) for c in comps.values() if len(c) > 1), key=lambda c: (-len(c), c))
+
+
+def regions(a: Program, b: Program, gap: int = 3) -> list[dict]:
+    """The matching regions of a pair, largest first: dicts with ``file_a``, ``a0``, ``a1`` (first
+    and last line), ``file_b``, ``b0``, ``b1``, ``lines_a``/``lines_b`` (the lines that shared
+    fingerprints cover) and ``count`` (how many). Shared fingerprints are taken in A's order and
+    merged while both sides stay in the same file and move on by at most ``gap`` lines."""
     in_b: dict[int, tuple] = {}
     for h, w in zip(b.hashes.tolist(), b.where):
         in_b.setdefault(h, w)
@@ -290,18 +324,20 @@ def regions(a: Program, b: Program, gap: int = 3) -> list[tuple[str, int, int, s
         if h in in_b:
             hits.append((w, in_b[h]))
     hits.sort(key=lambda x: (x[0][0], x[0][1], x[1][1]))
-    out: list[list] = []
+    out: list[dict] = []
     for (fa, a0, a1), (fb, b0, b1) in hits:
-        if out:
-            r = out[-1]
-            if (r[0] == fa and r[3] == fb and r[1] <= a0 <= r[2] + gap
-                    and r[4] - gap <= b0 <= r[5] + gap):
-                r[2], r[4], r[5] = max(r[2], a1), min(r[4], b0), max(r[5], b1)
-                r[6] += 1
-                continue
-        out.append([fa, a0, a1, fb, b0, b1, 1])
-    out.sort(key=lambda r: (-r[6], -(r[2] - r[1]), r[0], r[1]))
-    return [tuple(r[:6]) for r in out]
+        r = out[-1] if out else None
+        if not (r and r["file_a"] == fa and r["file_b"] == fb and r["a0"] <= a0 <= r["a1"] + gap
+                and r["b0"] - gap <= b0 <= r["b1"] + gap):
+            r = {"file_a": fa, "a0": a0, "a1": a1, "file_b": fb, "b0": b0, "b1": b1,
+                 "lines_a": set(), "lines_b": set(), "count": 0}
+            out.append(r)
+        r["a1"], r["b0"], r["b1"] = max(r["a1"], a1), min(r["b0"], b0), max(r["b1"], b1)
+        r["lines_a"].update(range(a0, a1 + 1))
+        r["lines_b"].update(range(b0, b1 + 1))
+        r["count"] += 1
+    out.sort(key=lambda r: (-r["count"], -(r["a1"] - r["a0"]), r["file_a"], r["a0"]))
+    return out
 
 
 # ----------------------------------------------------------------------------- course files
