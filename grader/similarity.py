@@ -46,7 +46,6 @@ REFERENCE_ID = "(course reference)"
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a bigger file is skipped (it is no hand-written submission)
 
 _BUILTINS = frozenset(dir(builtins))
-_SKIP = (ast.Load, ast.Store, ast.Del, ast.expr_context)
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -56,17 +55,27 @@ def _is_docstring(node) -> bool:
             and isinstance(node.value.value, str))
 
 
-def _module_aliases(tree) -> dict[str, str]:
+_NAME_FIELDS = frozenset(("name", "id", "arg", "attr", "asname", "module", "type_comment", "ctx", "kind",
+                          "type_ignores", "names", "level"))
+_FIELDS: dict[type, tuple] = {}
+
+
+def _fields(cls) -> tuple:
+    """The fields of an AST class that hold code (not the names chosen, not load/store contexts)."""
+    f = _FIELDS.get(cls)
+    if f is None:
+        f = _FIELDS[cls] = tuple(n for n in cls._fields if n not in _NAME_FIELDS)
+    return f
+
+
+def _import_aliases(node, aliases: dict) -> None:
     """Local name -> module for ``import numpy as np`` / ``from numpy import linalg``."""
-    out = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            for a in node.names:
-                out[a.asname or a.name] = f"{node.module}.{a.name}"
-    return out
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+    elif node.module:
+        for a in node.names:
+            aliases[a.asname or a.name] = f"{node.module}.{a.name}"
 
 
 def tokens(source: str) -> tuple[list[str], list[int]]:
@@ -74,60 +83,53 @@ def tokens(source: str) -> tuple[list[str], list[int]]:
 
     Raises SyntaxError (and ValueError for NUL bytes) when ``source`` does not parse."""
     tree = ast.parse(source)
-    aliases = _module_aliases(tree)
+    aliases: dict[str, str] = {}  # filled as imports are met (pre-order: before their uses)
     toks: list[str] = []
     lines: list[int] = []
-
-    def emit(tok: str, line: int) -> None:
-        toks.append(tok)
-        lines.append(line)
+    push_tok, push_line = toks.append, lines.append
+    Name, Constant, Attribute, keyword = ast.Name, ast.Constant, ast.Attribute, ast.keyword
+    imports = (ast.Import, ast.ImportFrom)
+    AST = ast.AST
 
     def visit(node, line: int) -> None:
         line = getattr(node, "lineno", line)
-        if isinstance(node, _SKIP):
+        cls = type(node)
+        if cls is Name:
+            ident = node.id
+            push_tok(aliases.get(ident) or (ident if ident in _BUILTINS else "V"))
+            push_line(line)
             return
-        if isinstance(node, ast.Name):
-            if node.id in aliases:
-                emit(aliases[node.id], line)
-            elif node.id in _BUILTINS:
-                emit(node.id, line)
-            else:
-                emit("V", line)
-            return
-        if isinstance(node, ast.Constant):
+        if cls is Constant:
             v = node.value
-            if v is None or isinstance(v, bool):
-                emit(repr(v), line)
-            elif isinstance(v, (str, bytes)):
-                emit("STR", line)
-            else:
-                emit("NUM", line)
+            push_tok(repr(v) if v is None or isinstance(v, bool)
+                     else "STR" if isinstance(v, (str, bytes)) else "NUM")
+            push_line(line)
             return
-        if isinstance(node, ast.Attribute):
+        if cls is Attribute:
             visit(node.value, line)
-            base_is_self = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
-            emit("." + ("V" if base_is_self else node.attr), line)
+            base = node.value
+            push_tok("." + ("V" if type(base) is Name and base.id in ("self", "cls") else node.attr))
+            push_line(line)
             return
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            emit(type(node).__name__, line)  # which alias was chosen does not matter
-            return
-        if isinstance(node, ast.keyword):
-            emit(f"{node.arg}=", line)  # keyword names are mostly the library's (axis=, keepdims=)
+        if cls is keyword:
+            push_tok(f"{node.arg}=")  # keyword names are mostly the library's (axis=, keepdims=)
+            push_line(line)
             visit(node.value, line)
             return
-        emit(type(node).__name__, line)
-        body = getattr(node, "body", None)
-        for name, value in ast.iter_fields(node):
-            if name in ("name", "id", "arg", "attr", "asname", "module", "type_comment"):
-                continue  # chosen names (normalised away by emitting the node type only)
-            if isinstance(value, list):
-                items = value
-                if value is body and items and _is_docstring(items[0]):
-                    items = items[1:]
-                for item in items:
-                    if isinstance(item, ast.AST):
+        push_tok(cls.__name__)
+        push_line(line)
+        if cls in imports:
+            _import_aliases(node, aliases)  # which alias was chosen does not matter
+            return
+        for name in _fields(cls):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                if name == "body" and value and _is_docstring(value[0]):
+                    value = value[1:]
+                for item in value:
+                    if isinstance(item, AST):
                         visit(item, line)
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, AST):
                 visit(value, line)
 
     for stmt in tree.body:
