@@ -8,6 +8,8 @@
    representative, with the student's own id, folder and content hash (so the similarity part
    reads and compares all N real files). Grading all N for real takes minutes (see
    bench_throughput.py); the report does not care how the rows were made.
+   With --reorder every submission's functions are then put in another order, so that no two
+   programs are identical and the similarity part has to score every pair.
 4. Builds the report in-process (timings per step) and once more through the CLI (wall time
    including the interpreter start), and prints the page's size.
 
@@ -44,6 +46,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=Path("/tmp/dlgrade-bench/report"))
     ap.add_argument("--isolation", default="auto")
+    ap.add_argument("--reorder", action="store_true",
+                    help="reorder every submission's functions (seed = its number) after grading the "
+                         "representatives: all N programs distinct, the similarity part's hardest case")
     args = ap.parse_args(argv)
     env = dict(os.environ, **ONE_THREAD, DLGRADE_ROOT=str(REPO))
     os.environ.update(ONE_THREAD)
@@ -80,6 +85,17 @@ def main(argv=None):
     with Gradebook(work / "representatives.sqlite") as book:
         row = book.conn.execute("SELECT suite_hash, engine_hash, options_hash FROM runs LIMIT 1").fetchone()
         key = GradingKey(*row)
+
+    if args.reorder:
+        import similarity_variants as variants
+
+        for sid in manifest["students"]:
+            f = subs / sid / "nn_basics.py"
+            try:
+                f.write_text(variants.reorder_functions(f.read_text(), int(sid[7:])))
+            except SyntaxError:
+                pass  # the syntax-error variant stays as it is
+        print("every submission's functions reordered (all programs distinct)")
 
     # N current grades, each with the student's own files
     book_path = work / "gradebook.sqlite"

@@ -442,11 +442,12 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
     p.append(f'<p class="note">{compared} programs compared (the course reference included as '
              f'<code>{e(sim.REFERENCE_ID)}</code> where it exists), after normalising names, literals, comments '
              f"and layout (AST tokens, k = {sim.K}, winnowing window {sim.W}); fingerprints of the stub and the "
-             f"provided files are ignored, and so are those shared by more than {s.cutoff} distinct programs "
-             f"(common idioms). A pair is flagged when at least {_f(100 * sim.THRESHOLD)} % of the smaller "
+             f"provided files are ignored" + (f", and so are those shared by more than {s.cutoff} distinct "
+                                                f"programs ({s.common_dropped})" if s.common_dropped else "")
+             + f". A pair is flagged when at least {_f(100 * sim.THRESHOLD)} % of the smaller "
              f"program's fingerprints are in the other (and at least {sim.MIN_SHARED}). Similar code is a "
              f"reason to look, not proof: read the matching regions.</p>")
-    p.append(f'<p id="similarity-summary">flagged pairs: <b class="flagged-count">{len(s.pairs)}</b>; '
+    p.append(f'<p id="similarity-summary">flagged pairs: <b class="flagged-count">{s.flagged_total}</b>; '
              f'groups of identical programs: <b class="group-count">{len(s.groups)}</b>; '
              f"pairs below the threshold but above half of it: {s.near_misses}</p>")
     if s.skipped:
@@ -480,8 +481,8 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
                  f'<td class="n">{_pct(pr.score)}</td><td class="n">{pr.shared}</td><td class="n">{_pct(pr.cover_a)}'
                  f'</td><td class="n">{_pct(pr.cover_b)}</td></tr>')
     p.append("</table>")
-    if len(s.pairs) > MAX_PAIRS:
-        p.append(f'<p class="note">… and {len(s.pairs) - MAX_PAIRS} more flagged pairs.</p>')
+    if s.flagged_total > MAX_PAIRS:
+        p.append(f'<p class="note">… and {s.flagged_total - MAX_PAIRS} more flagged pairs (see the clusters).</p>')
     for i, pr in enumerate(s.pairs[:MAX_SIDE_BY_SIDE], 1):
         regs = sim.regions(pr.a, pr.b)
         p.append(f'<details id="pair-{i}"{" open" if i == 1 else ""}><summary>pair {i}: {e(pr.a.id)} ↔ '

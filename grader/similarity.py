@@ -15,8 +15,10 @@ Wilkerson, Aiken 2003) keeps the smallest hash of every window of :data:`W` cons
 k-grams, so any match of at least ``K + W - 1`` tokens is certain to share a fingerprint,
 while moving a function elsewhere in the file (or renaming it) changes only the k-grams that
 straddle its ends. Fingerprints that the course's stub and provided files also have are
-dropped (what the stub gives is no evidence of copying), and so are fingerprints that more
-than :func:`common_cutoff` distinct programs share (idioms everyone writes).
+dropped (what the stub gives is no evidence of copying); code that many students wrote alike
+is not dropped (beyond :data:`DENSE_MAX_PROGRAMS` programs, for speed, fingerprints that more
+than 50 share are: :func:`common_cutoff`), the threshold keeps it from flagging: independently
+written solutions share at most about a third of their fingerprints (benchmarks/bench_similarity.py).
 
 Programs whose fingerprint sets are identical after all this are *groups* (copies that
 differ only in names, literals, comments or layout); between the distinct programs every
@@ -145,7 +147,9 @@ _VOCAB: dict[str, int] = {}
 
 
 def _ids(toks: list[str]) -> np.ndarray:
-    return np.fromiter((_VOCAB.setdefault(t, len(_VOCAB) + 1) for t in toks), dtype=np.uint64, count=len(toks))
+    for t in set(toks).difference(_VOCAB):
+        _VOCAB[t] = len(_VOCAB) + 1
+    return np.array(list(map(_VOCAB.__getitem__, toks)), dtype=np.uint64)
 
 
 _POW = np.array([pow(1_000_003, K - 1 - j, 2 ** 64) for j in range(K)], dtype=np.uint64)
@@ -212,9 +216,16 @@ def stub_fingerprints(files: dict[str, str]) -> frozenset:
 
 # ----------------------------------------------------------------------------- pairs
 
+SPARSE_MAX_HOLDERS = 50  # fingerprints held by more programs are counted with a matrix product
+DENSE_MAX_PROGRAMS = 3000  # beyond this many distinct programs only the sparse count is done
+MAX_PAIRS_KEPT = 2000  # flagged pairs kept as objects (all of them count, and link clusters)
+
+
 def common_cutoff(n_programs: int) -> int:
-    """A fingerprint shared by more distinct programs than this is common code, not evidence."""
-    return max(50, math.ceil(0.05 * n_programs))
+    """Fingerprints shared by more distinct programs than this are not counted. Up to
+    DENSE_MAX_PROGRAMS programs every fingerprint counts (a whole class copying one base is
+    found too); beyond, only those that at most SPARSE_MAX_HOLDERS programs share (as MOSS's -m)."""
+    return n_programs if n_programs <= DENSE_MAX_PROGRAMS else SPARSE_MAX_HOLDERS
 
 
 @dataclass
@@ -236,6 +247,8 @@ class Similarity:
     skipped: list  # (program id, why) for submissions not compared
     cutoff: int
     clusters: list = field(default_factory=list)  # ids linked by flagged pairs or identity, largest first
+    flagged_total: int = 0  # flagged pairs in all (``pairs`` keeps the best MAX_PAIRS_KEPT)
+    common_dropped: int = 0  # fingerprints not counted because more than ``cutoff`` programs share them
 
     def duplicates(self, pid: str) -> list[str]:
         """The other members of ``pid``'s group of identical programs."""
@@ -264,52 +277,78 @@ def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: i
     for i, p in enumerate(distinct):
         for h in p.fpset:
             holders.setdefault(h, []).append(i)
-    keys = []
+    # shared fingerprints per pair (i < j), as a flat index i * n + j. Rare fingerprints: every
+    # pair of their holders (an inverted index: pairs that share nothing are never looked at);
+    # frequent ones (held by more than SPARSE_MAX_HOLDERS): one 0/1 matrix product.
+    keys, frequent = [], []
     for hs in holders.values():
-        if 2 <= len(hs) <= cutoff:
+        if 2 <= len(hs) <= min(cutoff, SPARSE_MAX_HOLDERS):
             a = np.array(hs, dtype=np.int64)
             i, j = np.triu_indices(len(a), 1)
             keys.append(a[i] * n + a[j])
-    pairs, near = [], 0
-    if keys:
-        counts = np.bincount(np.concatenate(keys), minlength=n * n) if n * n <= 4_000_000 else None
-        if counts is not None:
-            idx = np.nonzero(counts)[0]
-            vals = counts[idx]
-        else:  # very many distinct programs: count the keys that occur instead of every cell
-            idx, vals = np.unique(np.concatenate(keys), return_counts=True)
+        elif SPARSE_MAX_HOLDERS < len(hs) <= cutoff:
+            frequent.append(hs)
+    idx = np.zeros(0, np.int64)
+    vals = np.zeros(0, np.int64)
+    if keys and n * n <= 4 * DENSE_MAX_PROGRAMS ** 2:
+        counts = np.bincount(np.concatenate(keys), minlength=n * n)
+    elif keys:  # very many distinct programs: count only the keys that occur
+        idx, vals = np.unique(np.concatenate(keys), return_counts=True)
+        counts = None
+    else:
+        counts = np.zeros(n * n, np.int64) if frequent else None
+    if frequent:
+        m = np.zeros((n, len(frequent)), np.float32)
+        for col, hs in enumerate(frequent):
+            m[hs, col] = 1.0
+        counts = counts + np.triu(np.rint(m @ m.T).astype(np.int64), 1).ravel()
+    if counts is not None:
+        idx = np.nonzero(counts)[0]
+        vals = counts[idx]
+    pairs, near, total = [], 0, 0
+    links = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if len(idx):
         sizes = np.array([p.size for p in distinct])
         ia, ib = idx // n, idx % n
         score = vals / np.minimum(sizes[ia], sizes[ib])
-        for k in np.nonzero((score >= threshold) & (vals >= min_shared))[0].tolist():
+        hit = np.nonzero((score >= threshold) & (vals >= min_shared))[0]
+        total = len(hit)
+        links = (ia[hit], ib[hit])
+        best = hit[np.lexsort((-vals[hit], -score[hit]))][:MAX_PAIRS_KEPT]
+        for k in best.tolist():
             a, b = distinct[int(ia[k])], distinct[int(ib[k])]
-            s = int(vals[k])
-            pairs.append(Pair(a, b, s, float(score[k]), s / a.size, s / b.size))
+            v = int(vals[k])
+            pairs.append(Pair(a, b, v, float(score[k]), v / a.size, v / b.size))
         near = int(np.count_nonzero((score >= threshold / 2) & (score < threshold)))
     pairs.sort(key=lambda p: (-p.score, -p.shared, p.a.id, p.b.id))
     return Similarity(programs, groups, pairs, near, skipped, cutoff,
-                      clusters=_clusters(groups, [(p.a.id, p.b.id) for p in pairs]))
+                      clusters=_clusters(groups, distinct, *links), flagged_total=total,
+                      common_dropped=sum(1 for hs in holders.values() if len(hs) > cutoff))
 
 
-def _clusters(groups: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:
-    """Connected components (union-find) of identity groups and flagged pairs."""
-    parent: dict[str, str] = {}
-
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+def _clusters(groups: list[list[str]], distinct: list, ia: np.ndarray, ib: np.ndarray) -> list[list[str]]:
+    """Connected components of the flagged pairs (index arrays into ``distinct``), each distinct
+    program standing for its group of identical ones; components of one program are left out
+    unless its group has several members."""
+    n = len(distinct)
+    label = np.arange(n)
+    if len(ia):
+        while True:  # min-label propagation with pointer jumping: a few rounds
+            low = np.minimum(label[ia], label[ib])
+            new = label.copy()
+            np.minimum.at(new, ia, low)
+            np.minimum.at(new, ib, low)
+            new = new[new]
+            if np.array_equal(new, label):
+                break
+            label = new
+    rep_of = {}
     for g in groups:
-        for x in g[1:]:
-            parent[find(x)] = find(g[0])
-    for a, b in links:
-        parent[find(a)] = find(b)
-    comps: dict[str, list[str]] = {}
-    for x in list(parent):
-        comps.setdefault(find(x), []).append(x)
+        for x in g:
+            rep_of[x] = g
+    comps: dict[int, list[str]] = {}
+    for i, p in enumerate(distinct):
+        comps.setdefault(int(label[i]), []).extend(rep_of.get(p.id, [p.id]))
     return sorted((sorted(c) for c in comps.values() if len(c) > 1), key=lambda c: (-len(c), c))
 
 
