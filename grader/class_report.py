@@ -451,7 +451,8 @@ def _similarity_html(s: sim.Similarity | None, students: int) -> list[str]:
              f'groups of identical programs: <b class="group-count">{len(s.groups)}</b>; '
              f"pairs below the threshold but above half of it: {s.near_misses}</p>")
     if s.skipped:
-        p.append("<details><summary>" + f"{len(s.skipped)} submissions not compared</summary><ul>"
+        n = len(s.skipped)
+        p.append("<details><summary>" + f"{n} submission{'s' if n != 1 else ''} not compared</summary><ul>"
                  + "".join(f"<li>{e(a)}: {e(b)}</li>" for a, b in s.skipped) + "</ul></details>")
     if s.clusters:
         p.append('<h3>Clusters</h3><p class="note">Submissions linked by flagged pairs or identity, directly or '

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
