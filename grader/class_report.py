@@ -298,7 +298,7 @@ def _f(x: float) -> str:
 def histogram_svg(hist: list[int], width: int = 560, height: int = 260) -> str:
     left, right, top, bottom = 44, width - 12, 16, height - 40
     ymax = max(hist + [1])
-    ticks = [t for t in _nice_ticks(0, ymax) if t >= 0]
+    ticks = list(range(ymax + 1)) if ymax <= 4 else [t for t in _nice_ticks(0, ymax) if t >= 0]  # whole counts
     y1 = max(ticks[-1], ymax)
     bw = (right - left) / len(hist)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="histogram" width="{width}" height="{height}" '
