@@ -339,6 +339,26 @@ def gradebook_check(ctx, book_path):
     sys.exit(0 if verdict == "ok" else 1)
 
 
+@gradebook.command("report")
+@click.argument("assignment", required=False)
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder for <assignment>-class-report.html.")
+@click.option("--no-similarity", is_flag=True, help="Leave out the similar-submissions section.")
+@_book_option
+@click.pass_context
+def gradebook_report(ctx, book_path, assignment, out_dir, no_similarity):
+    """The instructor's class report (one self-contained HTML page): score histogram, pass rates
+    per part and test, common mistakes, infrastructure problems, class training curves and similar
+    submissions. Holds hidden-test names and students' code: never give it to students."""
+    from grader.reports.class_report import build_report
+
+    with _open_book(ctx, book_path) as book:
+        aid = _which_assignment(book, assignment)
+        path, timings = build_report(book, _load(aid), out_dir, with_similarity=not no_similarity)
+    size = path.stat().st_size
+    console.print(f"class report written to {path} ({size / 1e6:.2f} MB in {timings['total']:.1f} s)")
+
+
 @main.command()
 @click.argument("assignments", nargs=-1)
 @click.option("--device", type=DEVICE, default="auto", show_default=True,
