@@ -280,10 +280,11 @@ def test_rnn_cell_backward_gradcheck(student, ref, rng):
     def J(xt=xt, a_prev=a_prev, p=p):
         return float(np.sum(ref.rnn_cell_forward(xt, a_prev, p)[0] * da))
 
-    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="dxt", rng=rng)
-    check_gradient(lambda v: J(a_prev=v), a_prev, got["da_prev"], name="da_prev", rng=rng)
+    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="rnn_cell_backward: dxt", rng=rng)
+    check_gradient(lambda v: J(a_prev=v), a_prev, got["da_prev"], name="rnn_cell_backward: da_prev", rng=rng)
     for k in ("Wax", "Waa", "ba"):
-        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="d" + k, rng=rng)
+        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="rnn_cell_backward: d" + k,
+                       rng=rng)
 
 
 @pytest.mark.points(1)
@@ -328,11 +329,11 @@ def test_rnn_backward_gradcheck(student, ref, rng):
     def J(x=x, a0=a0, p=p):
         return float(np.sum(ref.rnn_forward(x, a0, p)[0] * da))
 
-    check_gradient(lambda v: J(x=v), x, got["dx"], name="dx", rng=rng)
-    check_gradient(lambda v: J(a0=v), a0, got["da0"], name="da0", rng=rng)
+    check_gradient(lambda v: J(x=v), x, got["dx"], name="rnn_backward: dx", rng=rng)
+    check_gradient(lambda v: J(a0=v), a0, got["da0"], name="rnn_backward: da0", rng=rng)
     for k in ("Wax", "Waa", "ba"):
         check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k],
-                       name=f"d{k} (the weights are shared over time: sum the steps' gradients)", rng=rng)
+                       name=f"rnn_backward: d{k} (the weights are shared over time: sum the steps' gradients)", rng=rng)
 
 
 @pytest.mark.points(1)
@@ -360,7 +361,7 @@ def _vanishing_problem(rng, n_x=3, n_a=5, m=2, T=50):
 
 
 @pytest.mark.points(2)
-def test_rnn_vanishing_gradient(student, ref, rng):
+def test_rnn_backward_vanishing_gradient(student, ref, rng):
     """«普通的循环神经网络容易出现梯度消失»: with ||Waa||_2 = 0.3 and T = 50, a loss on the last step
     sends (almost) nothing back to a<0>: ||dloss/da<0>|| < 1e-20 (reference about 1e-50)."""
     p, x, a0, da = _vanishing_problem(rng)
@@ -436,7 +437,7 @@ def test_lstm_cell_forward_matches_torch_lstmcell(student, rng):
 
 
 @pytest.mark.points(1)
-def test_lstm_gates_in_unit_interval(student, ref, rng):
+def test_lstm_cell_forward_gates_in_unit_interval(student, ref, rng):
     """«门控单元，取值范围为[0,1]»: even with large weights every gate stays in [0, 1] and c̃ in [-1, 1]."""
     d = _dims(rng, m=6)
     p = _lstm_params(rng, **d, scale=30.0)
@@ -452,7 +453,7 @@ def test_lstm_gates_in_unit_interval(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_lstm_remember_setting(student, ref, rng):
+def test_lstm_cell_forward_remember_setting(student, ref, rng):
     """bf = +10 (forget gate ≈ 1) and bi = -10 (update gate ≈ 0): the memory cell is kept, c<t> ≈ c<t-1>."""
     d = _dims(rng)
     p = _lstm_params(rng, **d, scale=0.3)
@@ -541,16 +542,17 @@ def test_lstm_cell_backward_gradcheck(student, ref, rng):
         a, c, _, _ = ref.lstm_cell_forward(xt, a_prev, c_prev, p)
         return float(np.sum(a * da) + np.sum(c * dc))
 
-    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="dxt", rng=rng)
-    check_gradient(lambda v: J(a_prev=v), a_prev, got["da_prev"], name="da_prev", rng=rng)
-    check_gradient(lambda v: J(c_prev=v), c_prev, got["dc_prev"], name="dc_prev", rng=rng)
+    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="lstm_cell_backward: dxt", rng=rng)
+    check_gradient(lambda v: J(a_prev=v), a_prev, got["da_prev"], name="lstm_cell_backward: da_prev", rng=rng)
+    check_gradient(lambda v: J(c_prev=v), c_prev, got["dc_prev"], name="lstm_cell_backward: dc_prev", rng=rng)
     for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo"):
-        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="d" + k, rng=rng)
+        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="lstm_cell_backward: d" + k,
+                       rng=rng)
 
 
 @pytest.mark.points(2)
 @pytest.mark.exercises("lstm_cell_backward")
-def test_lstm_keeps_gradient(student, ref, rng):
+def test_lstm_cell_backward_keeps_gradient(student, ref, rng):
     """«LSTM…解决了…梯度消失问题»: with the forget gate ≈ 1 the memory path carries the gradient through
     50 steps almost unchanged: ||d sum(c<50>) / dc<0>|| stays within 1 % of sqrt(n_a)."""
     d = _dims(rng, n_a=5, m=1)
@@ -603,11 +605,11 @@ def test_lstm_backward_gradcheck(student, ref, rng):
     def J(x=x, a0=a0, p=p):
         return float(np.sum(ref.lstm_forward(x, a0, p)[0] * da))
 
-    check_gradient(lambda v: J(x=v), x, got["dx"], name="dx", rng=rng)
-    check_gradient(lambda v: J(a0=v), a0, got["da0"], name="da0", rng=rng)
+    check_gradient(lambda v: J(x=v), x, got["dx"], name="lstm_backward: dx", rng=rng)
+    check_gradient(lambda v: J(a0=v), a0, got["da0"], name="lstm_backward: da0", rng=rng)
     for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo"):
         check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k],
-                       name=f"d{k} (carry both da_prev and dc_prev back in time; sum over t)", rng=rng)
+                       name=f"lstm_backward: d{k} (carry both da_prev and dc_prev back in time; sum over t)", rng=rng)
 
 
 @pytest.mark.points(1)
@@ -649,7 +651,7 @@ def test_gru_cell_forward_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(2)
-def test_gru_remember_and_update(student, ref, rng):
+def test_gru_cell_forward_remember_and_update(student, ref, rng):
     """«Γu=0时…"记住"得越明显»: bu = -50 (Γu ≈ 0) copies the memory, c<t> = c<t-1> to 1e-12; bu = +50
     (Γu ≈ 1) replaces it with the candidate c̃. Gates stay in [0, 1] even with large weights."""
     d = _dims(rng)
@@ -701,11 +703,12 @@ def test_gru_cell_backward_gradcheck(student, ref, rng):
     def J(xt=xt, c_prev=c_prev, p=p):
         return float(np.sum(ref.gru_cell_forward(xt, c_prev, p)[0] * dc))
 
-    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="dxt", rng=rng)
+    check_gradient(lambda v: J(xt=v), xt, got["dxt"], name="gru_cell_backward: dxt", rng=rng)
     check_gradient(lambda v: J(c_prev=v), c_prev, got["dc_prev"],
-                   name="dc_prev (three paths: (1 - Γu), Γr * c_prev inside c̃, and both gates' inputs)", rng=rng)
+                   name="gru_cell_backward: dc_prev (three paths: (1 - Γu), Γr * c_prev inside c̃, and both gates' inputs)", rng=rng)
     for k in ("Wu", "bu", "Wr", "br", "Wc", "bc"):
-        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="d" + k, rng=rng)
+        check_gradient(lambda v, k=k: J(p=_with(p, k, v)), p[k], got["d" + k], name="gru_cell_backward: d" + k,
+                       rng=rng)
 
 
 # ============================================================================ BRNN (4)
@@ -719,7 +722,7 @@ def _brnn_problem(rng, d):
 
 
 @pytest.mark.points(2)
-def test_brnn_matches_reference(student, ref, rng):
+def test_bidirectional_rnn_forward_matches_reference(student, ref, rng):
     d = _dims(rng)
     args = _brnn_problem(rng, d)
     out, args_after, _ = student.call_with_args("bidirectional_rnn_forward", *args)
@@ -733,7 +736,7 @@ def test_brnn_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(2)
-def test_brnn_sees_the_future(student, ref, rng):
+def test_bidirectional_rnn_forward_sees_the_future(student, ref, rng):
     """双向循环神经网络: ŷ<1> depends on x<T> (the future), through the backward RNN; the forward
     states do not."""
     d = _dims(rng, T=5)
@@ -755,7 +758,7 @@ def test_brnn_sees_the_future(student, ref, rng):
 # ============================================================================ deep RNN (3)
 
 @pytest.mark.points(2)
-def test_deep_rnn_matches_reference(student, ref, rng):
+def test_deep_rnn_forward_matches_reference(student, ref, rng):
     d = _dims(rng)
     sizes = [int(rng.integers(2, 6)) for _ in range(3)]
     n_in = [d["n_x"]] + sizes[:-1]
@@ -776,7 +779,7 @@ def test_deep_rnn_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_deep_rnn_one_layer_is_rnn_forward(student, ref, rng):
+def test_deep_rnn_forward_one_layer_is_rnn_forward(student, ref, rng):
     d = _dims(rng)
     p = _rnn_params(rng, **d)
     x, a0 = _seq(rng, d)
@@ -845,13 +848,13 @@ def test_char_lm_loss_and_grads_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_char_lm_gradcheck(student, ref, rng):
+def test_char_lm_loss_and_grads_gradcheck(student, ref, rng):
     p, x_idx, y_idx, a0 = _lm_problem(rng)
     _, grads, _ = student.char_lm_loss_and_grads(x_idx, y_idx, p, a0, 28)
     _check_keys(grads, LM_GRADS, "char_lm_loss_and_grads")
     for k in ("Wax", "Waa", "Wya", "ba", "by"):
         check_gradient(lambda v, k=k: ref.char_lm_loss_and_grads(x_idx, y_idx, _with(p, k, v), a0, 28)[0], p[k],
-                       grads["d" + k], name=f"d{k} of the whole character-LM loss (dZ_y = (ŷ - Y)/(mT))", rng=rng)
+                       grads["d" + k], name=f"char_lm_loss_and_grads: d{k} of the whole character-LM loss (dZ_y = (ŷ - Y)/(mT))", rng=rng)
 
 
 @pytest.mark.points(1)
@@ -891,7 +894,7 @@ def _train_lm(student, rng, submission_memo):
 @pytest.mark.points(2)
 @pytest.mark.timeout(60)
 @pytest.mark.exercises("train_char_lm")
-def test_char_lm_end_to_end(student, ref, rng, submission_memo, figure):
+def test_train_char_lm_end_to_end(student, ref, rng, submission_memo, figure):
     """The character LM on the course corpus (n_a = 32, T = 25, m = 16, Adam 1e-2, clip 5, 200 iterations):
     it starts at ln 28 (every character equally likely) and learns the text."""
     _, losses = _train_lm(student, rng, submission_memo)
@@ -911,7 +914,7 @@ def test_char_lm_end_to_end(student, ref, rng, submission_memo, figure):
 
 
 @pytest.mark.points(1)
-def test_sample(student, ref, rng):
+def test_sample_matches_reference(student, ref, rng):
     chars, c2i, i2c = data.char_vocab()
     p, _, _, _ = _lm_problem(rng, n_a=5)
     p["Wya"] = p["Wya"] * 4            # a peaked, non-uniform distribution

@@ -17,6 +17,7 @@ import torch
 
 from grader import data
 from grader.checks import assert_close, raises_student
+from grader.errors import StudentError
 from grader.plugin import reference_value
 
 pytestmark = pytest.mark.module("rnn_torch")
@@ -243,7 +244,7 @@ def _np_lstm_step(p, xt, a_prev, c_prev):
 
 
 @pytest.mark.points(3)
-def test_mapping_reproduces_numpy_cell(student, ref, rng):
+def test_lstm_params_numpy_to_torch_reproduces_numpy_cell(student, ref, rng):
     n_x, n_a, m = int(rng.integers(2, 5)), int(rng.integers(2, 6)), int(rng.integers(2, 5))
     p = _np_lstm(rng, n_x, n_a)
     sd = student.lstm_params_numpy_to_torch(p, n_x)
@@ -264,7 +265,7 @@ def test_mapping_reproduces_numpy_cell(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_mapping_values_and_dtype(student, ref, rng):
+def test_lstm_params_numpy_to_torch_values_and_dtype(student, ref, rng):
     n_x, n_a = int(rng.integers(2, 5)), int(rng.integers(2, 6))
     for dtype in (np.float64, np.float32):
         p = _np_lstm(rng, n_x, n_a, dtype)
@@ -279,7 +280,7 @@ def test_mapping_values_and_dtype(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_mapping_rejects_wrong_n_x(student, rng):
+def test_lstm_params_numpy_to_torch_rejects_wrong_n_x(student, rng):
     p = _np_lstm(rng, 3, 4)
     sd = student.lstm_params_numpy_to_torch(p, 3)
     assert isinstance(sd, dict) and "weight_ih" in sd and tuple(sd["weight_ih"].shape) == (16, 3), (
@@ -349,7 +350,7 @@ def _reference_adding_losses(ref):
 @pytest.mark.points(2)
 @pytest.mark.timeout(90)
 @pytest.mark.exercises("train_adding", "SequenceRegressor", "TorchLSTMCell")
-def test_adding_end_to_end(student, ref, torch_seed, figure):
+def test_train_adding_end_to_end(student, ref, torch_seed, figure):
     """«如果是回归问题，则一般使用均方误差»: SequenceRegressor(2, 32) trained by train_adding with its
     defaults (400 Adam steps of 64 sequences, T = 10, lr 1e-2) must beat the 0.167 baseline by far."""
     model = student.probe(probe_regressor, torch_seed, 2, 32, False)
@@ -417,11 +418,16 @@ def test_train_adding_on_device(student, ref, torch_seed, device):
 
 @pytest.mark.points(2)
 @pytest.mark.exercises("SequenceRegressor", "TorchLSTMCell")
-def test_meta_device_proxy(student, rng):
+def test_sequence_regressor_meta_device_proxy(student, rng):
     """Without a GPU, device-agnostic code is checked on the meta device (CURRICULUM §2.5): a state
     created with torch.zeros(m, H) lives on the CPU and cannot be mixed with meta tensors."""
     m, T, H = int(rng.integers(2, 6)), int(rng.integers(2, 5)), int(rng.integers(2, 6))
-    res = student.probe(probe_meta, 2, H, m, T)
+    try:
+        res = student.probe(probe_meta, 2, H, m, T)
+    except StudentError as err:
+        raise AssertionError(
+            f"{err.describe()}\nOn the meta device (the stand-in for a GPU) a tensor created on the CPU met the "
+            f"model's meta tensors: make the zero state with x.new_zeros(m, H), not torch.zeros(m, H)") from None
     assert res["params"] == ["meta"], f"SequenceRegressor(...).to('meta') left parameters on {res['params']}"
     assert res["out"] == ((m, 1), "meta"), (
         f"SequenceRegressor on meta inputs of shape {(m, T, 2)} returned shape {res['out'][0]} on {res['out'][1]}; "
