@@ -116,7 +116,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
 
 def rnn_forward(x, a0, parameters):
     """The basic RNN over a whole sequence: ``rnn_cell_forward`` for t = 0, ..., T_x - 1 with the
-    SAME parameters at every step (同一位置共享权重), starting from a0.
+    SAME parameters at every step (同一位置共享权重), starting from a0. float32 inputs and parameters
+    give float32 outputs (stack the steps' results, or allocate with their dtype).
 
     Arguments:
         x -- inputs, shape (n_x, m, T_x)
@@ -240,7 +241,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
 
 
 def lstm_forward(x, a0, parameters):
-    """The LSTM over a sequence, from a<0> = a0 and c<0> = 0 (zeros of a0's shape).
+    """The LSTM over a sequence, from a<0> = a0 and c<0> = 0 (zeros of a0's shape and dtype);
+    float32 stays float32.
 
     Arguments:
         x -- (n_x, m, T_x); a0 -- (n_a, m); parameters -- dict as in ``lstm_cell_forward``
