@@ -459,6 +459,7 @@ def test_lstm_cell_forward_remember_setting(student, ref, rng):
     p = _lstm_params(rng, **d, scale=0.3)
     p["bf"] = np.full((d["n_a"], 1), 10.0)
     p["bi"] = np.full((d["n_a"], 1), -10.0)
+    p["Wf"], p["Wi"] = p["Wf"] * 0.1, p["Wi"] * 0.1   # the biases decide: |pre-activation ∓ 10| < 0.5
     xt, a_prev, c_prev = _lstm_cell_inputs(rng, d)
     _, c_next, _, _ = student.lstm_cell_forward(xt, a_prev, c_prev, p)
     assert_close(c_next, ref.lstm_cell_forward(xt, a_prev, c_prev, p)[1], name="c_next with bf = 10, bi = -10",
@@ -558,6 +559,7 @@ def test_lstm_cell_backward_keeps_gradient(student, ref, rng):
     d = _dims(rng, n_a=5, m=1)
     p = _lstm_params(rng, **d, scale=0.3)
     p["bf"] = np.full((5, 1), 10.0)
+    p["Wf"] = p["Wf"] * 0.1                          # Γf = σ(10 ± 0.5) >= 0.99992 for every unit
     xt, a_prev, c_prev = _lstm_cell_inputs(rng, d)
     cache = ref.lstm_cell_forward(xt, a_prev, c_prev, p)[3]
     one = student.lstm_cell_backward(np.zeros((5, 1)), np.ones((5, 1)), cache)
@@ -630,7 +632,9 @@ def test_lstm_backward_long_memory(student, ref, rng):
     assert_close(got["da0"], expected["da0"], name="da0 after 50 steps back (forget gate ≈ 1)", rtol=1e-8,
                  atol=1e-14)
     n0 = float(np.linalg.norm(got["da0"]))
-    assert n0 > 1e-4, f"||da0|| = {n0:.3g}: through the memory cell the LSTM keeps the gradient (> 1e-4)"
+    assert n0 > 1e-6, (
+        f"||da0|| = {n0:.3g}: through the memory cell the LSTM keeps the gradient (> 1e-6, where the vanilla RNN's "
+        f"is below 1e-20)")
 
 
 # ============================================================================ gru_cell_forward (4)
