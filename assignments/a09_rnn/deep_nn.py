@@ -14,7 +14,7 @@ Notation (6.2 符号标记): «假设神经网络是L层。这里的L为隐藏�
     Z[l] = W[l] A[l-1] + b[l]   (n_l, m)
     A[l] = g[l](Z[l])           (n_l, m),  A[0] = X (n_x, m)
 
-Conventions (CURRICULUM §1): one column per example; Y is (1, m) in {0, 1} for a sigmoid
+Conventions (CONVENTIONS): one column per example; Y is (1, m) in {0, 1} for a sigmoid
 output and (C, m) one-hot for a softmax output; caches are exactly
 
     linear_cache = (A_prev, W, b)
@@ -54,7 +54,7 @@ def _check_activation(activation):
 
 
 # ----------------------------------------------------------------------------------------
-# Initialisation (参数初始化, «权重W随机»)
+# Part 1 — initialisation (参数初始化, «权重W随机»)
 # ----------------------------------------------------------------------------------------
 
 def initialize_parameters_deep(layer_dims, rng, method="he"):
@@ -97,7 +97,7 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
 
 
 # ----------------------------------------------------------------------------------------
-# Forward propagation (前向传播)
+# Part 2 — forward propagation (前向传播)
 # ----------------------------------------------------------------------------------------
 
 def linear_forward(A_prev, W, b):
@@ -203,7 +203,7 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
 
 
 # ----------------------------------------------------------------------------------------
-# Cost (交叉熵)
+# Part 3 — the cost (交叉熵)
 # ----------------------------------------------------------------------------------------
 
 def compute_cost(AL, Y, output_activation):
@@ -263,7 +263,7 @@ def compute_cost_from_logits(ZL, Y, output_activation):
 
 
 # ----------------------------------------------------------------------------------------
-# Backward propagation (反向传播)
+# Part 4 — backward propagation (反向传播)
 # ----------------------------------------------------------------------------------------
 
 def softmax_backward(dA, Z):

@@ -8,7 +8,7 @@ Chapter «5 神经网络» of the course notes: «神经网络是多层感知机
 The network has one hidden layer (隐藏层) and one sigmoid output unit (输出层);
 «之所以称之为两层神经网络，是因为一般不把输入层考虑在内».
 
-Conventions (CURRICULUM §1):
+Conventions (CONVENTIONS):
 
 * one column per example: X (n_x, m), Y (1, m) with entries in {0, 1};
 * W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1);
@@ -34,7 +34,7 @@ def _as_float_array(z):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.1 Sizes
+# Part 1 — sizes (handout Part 1; notes 5.1)
 # ----------------------------------------------------------------------------------------
 
 def layer_sizes(X, Y, n_h):
@@ -54,7 +54,7 @@ def layer_sizes(X, Y, n_h):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.6 Initialisation (参数初始化)
+# Part 1 — initialisation (参数初始化; notes 5.6)
 # ----------------------------------------------------------------------------------------
 
 def initialize_parameters(n_x, n_h, n_y, rng, scale=0.01):
@@ -108,7 +108,7 @@ def initialize_parameters_constant(n_x, n_h, n_y, value):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.3 Activation functions (激活函数) and their derivatives with respect to z
+# Part 2 — activation functions (激活函数) and their derivatives with respect to z (notes 5.3)
 # Every function takes an array z of any shape and returns an array of the same shape
 # and the same float dtype.
 # ----------------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def get_activation(name):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.2 Forward propagation (前向传播)
+# Part 3 — forward propagation (前向传播; notes 5.2)
 # ----------------------------------------------------------------------------------------
 
 def forward_propagation(X, parameters, hidden_activation="tanh"):
@@ -325,7 +325,7 @@ def compute_cost(A2, Y):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.4 Backward propagation (反向传播)
+# Part 4 — backward propagation (反向传播; notes 5.4)
 # ----------------------------------------------------------------------------------------
 
 def backward_propagation(parameters, cache, X, Y, hidden_activation="tanh"):
@@ -367,7 +367,7 @@ def backward_propagation(parameters, cache, X, Y, hidden_activation="tanh"):
 
 
 # ----------------------------------------------------------------------------------------
-# 5.5 Parameter update (更新参数, 梯度下降)
+# Part 5 — parameter update and training (更新参数, 梯度下降; notes 5.5)
 # ----------------------------------------------------------------------------------------
 
 def update_parameters(parameters, grads, learning_rate):

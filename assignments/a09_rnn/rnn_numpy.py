@@ -10,7 +10,7 @@ Chapter «9 循环神经网络» of the course notes: «循环神经网络是一
 * 9.4 «普通的循环神经网络容易出现梯度消失»; 9.5 GRU: «Γu和Γr都是门控单元，取值范围为[0,1]», «•表示矩阵相乘，
   而*表示矩阵对应元素相乘»; 9.6 LSTM «解决了…梯度消失问题»; 9.7 双向循环神经网络 (BRNN), 深度循环神经网络 (Deep RNN).
 
-Conventions (CURRICULUM §1): one column per example. A sequence is x (n_x, m, T_x) with
+Conventions (CONVENTIONS): one column per example. A sequence is x (n_x, m, T_x) with
 x<t> = x[:, :, t]; hidden states a (n_a, m, T_x); outputs y_pred (n_y, m, T_x). Weights are
 (n_out, n_in), biases (n_out, 1). In formulas ``@`` is the matrix product (the notes' •) and
 ``*`` the element-wise product. Caches have the fixed structures given in each docstring
@@ -107,7 +107,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
         cache -- (a_next, a_prev, xt, parameters)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("rnn_cell_forward: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def rnn_forward(x, a0, parameters):
@@ -126,7 +126,7 @@ def rnn_forward(x, a0, parameters):
         caches -- (list of the T_x cell caches in time order, x)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("rnn_forward: not implemented yet (the reference needs ≈ 8 lines)")
 
 
 def rnn_cell_backward(da_next, cache):
@@ -148,7 +148,7 @@ def rnn_cell_backward(da_next, cache):
                      "dba" (n_a, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("rnn_cell_backward: not implemented yet (the reference needs ≈ 9 lines)")
 
 
 def rnn_backward(da, caches):
@@ -168,7 +168,7 @@ def rnn_backward(da, caches):
                      "dba" (n_a, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("rnn_backward: not implemented yet (the reference needs ≈ 15 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         cache -- (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters), the gates (n_a, m)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("lstm_cell_forward: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 def lstm_forward(x, a0, parameters):
@@ -214,7 +214,7 @@ def lstm_forward(x, a0, parameters):
         caches -- (list of the T_x cell caches in time order, x)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("lstm_forward: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -239,7 +239,7 @@ def lstm_cell_backward(da_next, dc_next, cache):
                      "dWf", "dWi", "dWc", "dWo" (n_a, n_a + n_x), "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("lstm_cell_backward: not implemented yet (the reference needs ≈ 19 lines)")
 
 
 def lstm_backward(da, caches):
@@ -256,7 +256,7 @@ def lstm_backward(da, caches):
                      "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("lstm_backward: not implemented yet (the reference needs ≈ 16 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def gru_cell_forward(xt, c_prev, parameters):
         cache -- (c_next, c_prev, xt, gu, gr, cct, parameters), the gates (n_c, m)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("gru_cell_forward: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def gru_cell_backward(dc_next, cache):
@@ -309,7 +309,7 @@ def gru_cell_backward(dc_next, cache):
                      "dbu", "dbr", "dbc" (n_c, 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("gru_cell_backward: not implemented yet (the reference needs ≈ 17 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def bidirectional_rnn_forward(x, a0_f, a0_b, params_f, params_b, Wy, by):
         a_b -- (n_a, m, T_x), a_b[:, :, t] is the backward state after reading x<t..T_x-1>
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("bidirectional_rnn_forward: not implemented yet (the reference needs ≈ 11 lines)")
 
 
 def deep_rnn_forward(x, a0_list, params_list, Wy, by):
@@ -366,7 +366,7 @@ def deep_rnn_forward(x, a0_list, params_list, Wy, by):
         ValueError -- a0_list and params_list have different lengths, or are empty
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("deep_rnn_forward: not implemented yet (the reference needs ≈ 13 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def clip_gradients(gradients, max_value):
         clipped -- a NEW dict with the same keys and NEW arrays (the input is not modified)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("clip_gradients: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def char_lm_loss_and_grads(x_idx, y_idx, parameters, a0, vocab_size):
@@ -414,7 +414,7 @@ def char_lm_loss_and_grads(x_idx, y_idx, parameters, a0, vocab_size):
         a_last -- the last hidden state a<T>, shape (n_a, m)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("char_lm_loss_and_grads: not implemented yet (the reference needs ≈ 15 lines)")
 
 
 def train_char_lm(corpus, n_a=32, T=25, m=16, num_iterations=200, learning_rate=1e-2, clip=5.0, rng=None):
@@ -453,7 +453,7 @@ def train_char_lm(corpus, n_a=32, T=25, m=16, num_iterations=200, learning_rate=
         losses -- list of num_iterations Python floats (the loss BEFORE each update)
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("train_char_lm: not implemented yet (the reference needs ≈ 26 lines)")
 
 
 def sample(parameters, char_to_ix, ix_to_char, start_char, n_chars, rng):
@@ -477,4 +477,4 @@ def sample(parameters, char_to_ix, ix_to_char, start_char, n_chars, rng):
         text -- str of exactly n_chars characters, each in the vocabulary
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("sample: not implemented yet (the reference needs ≈ 13 lines)")

@@ -5,7 +5,7 @@ Chapter «9.6 LSTM»: «LSTM是循环神经网络模型的一个优秀的变种�
 conventions, so that it trains with autograd on a GPU; then it solves a regression task
 («如果是回归问题，则一般使用均方误差»).
 
-Layout: torch's batch-first layout (CURRICULUM §1.1): x<t> is (m, I), a sequence (m, T, I).
+Layout: torch's batch-first layout (CONVENTIONS §1): x<t> is (m, I), a sequence (m, T, I).
 Torch names the hidden state h (part A's a) and stacks the four gates in the order
 **i, f, g, o** (input, forget, candidate c̃, output) along the first axis of its weights:
 
@@ -48,7 +48,7 @@ class TorchLSTMCell(nn.Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         # YOUR CODE HERE
-        raise NotImplementedError
+        raise NotImplementedError("__init__: not implemented yet (the reference needs ≈ 6 lines)")
 
     def reset_parameters(self):
         """nn.LSTMCell's initialisation (provided): every parameter, in order, ~ U(-1/sqrt(H), 1/sqrt(H))."""
@@ -66,7 +66,7 @@ class TorchLSTMCell(nn.Module):
             (h_next, c_next) -- each (m, H)
         """
         # YOUR CODE HERE
-        raise NotImplementedError
+        raise NotImplementedError("forward: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 def lstm_params_numpy_to_torch(parameters, n_x):
@@ -89,7 +89,7 @@ def lstm_params_numpy_to_torch(parameters, n_x):
         ValueError -- the weights do not have n_a + n_x columns
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("lstm_params_numpy_to_torch: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 class SequenceRegressor(nn.Module):
@@ -102,7 +102,7 @@ class SequenceRegressor(nn.Module):
     def __init__(self, input_size, hidden_size):
         super().__init__()
         # YOUR CODE HERE
-        raise NotImplementedError
+        raise NotImplementedError("__init__: not implemented yet (the reference needs ≈ 2 lines)")
 
     def forward(self, x):
         """
@@ -113,7 +113,7 @@ class SequenceRegressor(nn.Module):
             y -- (m, 1): head(h<T>), from h<0> = c<0> = zeros made with ``x.new_zeros``
         """
         # YOUR CODE HERE
-        raise NotImplementedError
+        raise NotImplementedError("forward: not implemented yet (the reference needs ≈ 6 lines)")
 
 
 def train_adding(model, *, steps=400, batch_size=64, T=10, lr=1e-2, device="cpu", generator=None):
@@ -136,4 +136,4 @@ def train_adding(model, *, steps=400, batch_size=64, T=10, lr=1e-2, device="cpu"
         losses -- list of `steps` Python floats
     """
     # YOUR CODE HERE
-    raise NotImplementedError
+    raise NotImplementedError("train_adding: not implemented yet (the reference needs ≈ 13 lines)")

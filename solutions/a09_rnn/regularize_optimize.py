@@ -14,7 +14,7 @@ Chapter «7 优化神经网络» of the course notes:
   所有训练样本»; «Adam实际上是把动量梯度下降和RMSprop结合起来的一种算法»; «学习率α决定了梯度下降每次
   更新参数的尺度大小».
 
-Conventions (CURRICULUM §1): one column per example, X (n_x, m), Y (1, m) in {0, 1} for a
+Conventions (CONVENTIONS): one column per example, X (n_x, m), Y (1, m) in {0, 1} for a
 sigmoid output or (C, m) one-hot for softmax; W[l] (n_l, n_{l-1}), b[l] (n_l, 1);
 ``parameters = {"W1", "b1", ..., "WL", "bL"}``; gradients ``{"dW1", "db1", ...}``; a layer
 cache is ``((A_prev, W, b), Z)`` and, with dropout, ``((A_prev, W, b), Z, D)``.
@@ -65,7 +65,7 @@ def _check_kind(kind):
 
 
 # ----------------------------------------------------------------------------------------
-# 7.1 正则化: L2 / L1 penalty (惩罚项)
+# 1. Regularization (正则化): L2 / L1 penalty (惩罚项; notes 7.1)
 # ----------------------------------------------------------------------------------------
 
 
@@ -156,7 +156,7 @@ def soft_threshold(W, t):
 
 
 # ----------------------------------------------------------------------------------------
-# 7.1 Dropout (inverted dropout)
+# 2. Dropout (inverted dropout; notes 7.1)
 # ----------------------------------------------------------------------------------------
 
 
@@ -285,7 +285,7 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
 
 
 # ----------------------------------------------------------------------------------------
-# 7.2 梯度优化: mini-batches (小批量梯度下降)
+# 3. Mini-batches (小批量梯度下降; notes 7.2)
 # ----------------------------------------------------------------------------------------
 
 
@@ -320,7 +320,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, rng=None):
 
 
 # ----------------------------------------------------------------------------------------
-# 7.2 Optimizers: GD, momentum (动量), RMSprop, Adam
+# 4. Optimizers: GD, momentum (动量), RMSprop, Adam (notes 7.2)
 # ----------------------------------------------------------------------------------------
 
 
@@ -459,7 +459,7 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, 
 
 
 # ----------------------------------------------------------------------------------------
-# 7.2 学习率衰减 (learning-rate decay)
+# 5. Learning-rate decay (学习率衰减; notes 7.2)
 # ----------------------------------------------------------------------------------------
 
 
@@ -493,7 +493,7 @@ def learning_rate_decay(learning_rate0, epoch_num, decay_rate, kind="inverse", t
 
 
 # ----------------------------------------------------------------------------------------
-# Putting it together
+# 6. Putting it together
 # ----------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ lstm_cell_forward 6 · lstm_forward 4 · lstm_cell_backward 10 · lstm_backward 
 gru_cell_backward 6 · BRNN 4 · deep RNN 3 · clip 2 · char LM 6 = 75 (test_rnn_torch.py has the other 25).
 
 Backward functions get caches built by the REFERENCE forward, and numerical gradients come from the
-reference forward (CURRICULUM §1.5), so one bug costs points once. Independent oracles run here, in
+reference forward (CONVENTIONS §5), so one bug costs points once. Independent oracles run here, in
 the grading process, on the CPU in float64: ``nn.RNNCell`` and ``nn.LSTMCell`` with copied weights.
 The GRU is not compared with ``nn.GRUCell`` (torch applies the reset gate after the matrix product
 and writes h' = (1 - z) n + z h, the opposite update-gate convention).

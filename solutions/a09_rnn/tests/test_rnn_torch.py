@@ -6,7 +6,7 @@ device/GPU 6 = 25 (test_rnn_numpy.py has the other 75).
 
 Student objects live in the student's process (built by probes); the oracles (``nn.LSTMCell``, the
 reference module) run here, on the CPU in float64. Models are initialised on the CPU under
-``torch.manual_seed`` and then moved, so a CUDA run starts from the CPU run's numbers (CURRICULUM §1.3).
+``torch.manual_seed`` and then moved, so a CUDA run starts from the CPU run's numbers (CONVENTIONS §3).
 """
 import ast
 import math

@@ -11,7 +11,7 @@ Chapter «9 循环神经网络» of the course notes: «循环神经网络是一
 * 9.4 «普通的循环神经网络容易出现梯度消失»; 9.5 GRU: «Γu和Γr都是门控单元，取值范围为[0,1]», «•表示矩阵相乘，
   而*表示矩阵对应元素相乘»; 9.6 LSTM «解决了…梯度消失问题»; 9.7 双向循环神经网络 (BRNN), 深度循环神经网络 (Deep RNN).
 
-Conventions (CURRICULUM §1): one column per example. A sequence is x (n_x, m, T_x) with
+Conventions (CONVENTIONS): one column per example. A sequence is x (n_x, m, T_x) with
 x<t> = x[:, :, t]; hidden states a (n_a, m, T_x); outputs y_pred (n_y, m, T_x). Weights are
 (n_out, n_in), biases (n_out, 1). In formulas ``@`` is the matrix product (the notes' •) and
 ``*`` the element-wise product. Caches have the fixed structures given in each docstring

@@ -6,7 +6,7 @@ Chapter «9.6 LSTM»: «LSTM是循环神经网络模型的一个优秀的变种�
 conventions, so that it trains with autograd on a GPU; then it solves a regression task
 («如果是回归问题，则一般使用均方误差»).
 
-Layout: torch's batch-first layout (CURRICULUM §1.1): x<t> is (m, I), a sequence (m, T, I).
+Layout: torch's batch-first layout (CONVENTIONS §1): x<t> is (m, I), a sequence (m, T, I).
 Torch names the hidden state h (part A's a) and stacks the four gates in the order
 **i, f, g, o** (input, forget, candidate c̃, output) along the first axis of its weights:
 
