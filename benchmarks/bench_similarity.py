@@ -37,8 +37,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 import similarity_variants as variants  # noqa: E402
 
-from grader.course import assignment as assignment_mod
-from grader.reports import similarity as sim
+from grader.course import assignment as assignment_mod  # noqa: E402
+from grader.reports import similarity as sim  # noqa: E402
 
 ASSIGNMENTS = ("a04", "a05", "a06", "a07")
 # hand-written example submissions that are independent rewrites (README of examples/submissions/a04)
@@ -155,7 +155,7 @@ def main(argv=None):
               f"{m['flagged']} flagged pairs, {m['groups']} identical groups in all; compare {m['compare_s']:.2f} s")
         for x, y, s in m["false_alarms"]:
             print(f"    false alarm: {x} ~ {y} ({s:.2f})")
-        for o, c, kind, ok, s in m["copies"]:
+        for o, c, _kind, ok, s in m["copies"]:
             if not ok:
                 print(f"    missed copy: {o} -> {c} ({s:.2f})")
     print(f"TOTAL: copies found {tot_found}/{tot_copies}; false alarms {tot_fa} of {tot_cross} cross-author pairs")

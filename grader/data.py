@@ -50,7 +50,7 @@ __all__ = [
     "spirals_train_test",
     "step_edge_image",
     "adding_problem",
-    "CORPUS",
+    "CORPUS",  # noqa: F822 (read lazily from datasets/corpus.txt by the module __getattr__)
     "char_vocab",
     "char_batches",
     "DatasetChecksumError",

@@ -1,7 +1,6 @@
 """assignment.toml is read against one typed schema: typos fail loudly, defaults live in one place."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest

@@ -17,7 +17,7 @@ def results_document(assignment_id: str, submissions: list[dict]) -> dict:
         "version": SCHEMA_VERSION,
         "engine_version": __version__,
         "assignment": assignment_id,
-        "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "submissions": submissions,
     }
 

@@ -59,7 +59,7 @@ class SandboxConfig:
     env: dict = field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bwrap_works() -> bool:
     """True when bubblewrap can create the namespaces on this machine."""
     exe = shutil.which("bwrap")
@@ -76,7 +76,7 @@ def bwrap_works() -> bool:
     return r.returncode == 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def nobody_can_run_python() -> bool:
     """Whether the interpreter is reachable by uid nobody (it is not under a 0700 /root)."""
     if os.geteuid() != 0:

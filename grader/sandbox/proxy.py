@@ -235,7 +235,7 @@ class StudentModule(_Remote):
     def _label(self, attr):
         return f"{self._module}.{attr}"
 
-    def module(self, name: str) -> "StudentModule":
+    def module(self, name: str) -> StudentModule:
         """A proxy to another submitted module (e.g. ``student.module("torch_adam")``)."""
         return StudentModule(self._session, name)
 
@@ -252,7 +252,7 @@ class StudentModule(_Remote):
             {"args": _to_wire(list(args))}, where)
         return out["value"]
 
-    def rng(self, seed: int) -> "Handle":
+    def rng(self, seed: int) -> Handle:
         """A ``numpy.random.Generator`` seeded with ``seed``, living in the child (a Handle to pass
         to student functions that take ``rng``); seed the reference's generator with the same."""
         return self.probe(_make_rng, int(seed))

@@ -267,7 +267,7 @@ def test_nn_model_matches_reference(student, ref, rng):
 def test_nn_model_costs_schedule(student, ref, rng):
     X, Y, n_h = _small_problem(rng)
     seed = int(rng.integers(2**31))
-    where = f"nn_model(..., num_iterations=2001)"
+    where = "nn_model(..., num_iterations=2001)"
     got = _nn_result(student.nn_model(X, Y, n_h, num_iterations=2001, learning_rate=0.2,
                                       rng=child_rng(student, seed)), where)
     exp = ref.nn_model(X, Y, n_h, num_iterations=2001, learning_rate=0.2, rng=np.random.default_rng(seed))

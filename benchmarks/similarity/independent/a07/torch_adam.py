@@ -24,7 +24,6 @@ Layout: torch's rows-first layout (CURRICULUM §1.1); ``nn.Linear(n_{l-1}, n_l).
 You may import ``torch`` (and ``math``).
 """
 
-import math
 
 import torch
 

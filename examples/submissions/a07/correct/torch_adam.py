@@ -25,7 +25,6 @@ Layout: torch's rows-first layout (CONVENTIONS §1); ``nn.Linear(n_{l-1}, n_l).w
 You may import ``torch`` (and ``math``).
 """
 
-import math
 
 import torch
 
