@@ -7,6 +7,7 @@ the build refuses to finish if any file with a solution marker or from solutions
 """
 from __future__ import annotations
 
+import json
 import tomllib
 import zipfile
 from pathlib import Path
@@ -78,8 +79,8 @@ def student_pyproject(a: Assignment) -> str:
     version = project.get("version")
     if version is None:
         from grader import __version__ as version
-    dep_lines = "".join(f"    {d!r},\n".replace("'", '"') for d in deps)
-    return (f'[build-system]\nrequires = {course["build-system"]["requires"]!r}\n'.replace("'", '"')
+    dep_lines = "".join(f"    {json.dumps(d)},\n" for d in deps)
+    return (f'[build-system]\nrequires = {json.dumps(course["build-system"]["requires"])}\n'
             + 'build-backend = "setuptools.build_meta"\n\n'
             + f'[project]\nname = "dlgrade-{a.slug.replace("_", "-")}"\nversion = "{version}"\n'
             + f'description = "{a.title} — student bundle"\nrequires-python = "{project["requires-python"]}"\n'
