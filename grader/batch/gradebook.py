@@ -178,7 +178,7 @@ class Gradebook:
             cur = self.conn.execute(
                 "INSERT INTO batches (assignment, source, workers, scheduler, started_at) VALUES (?, ?, ?, ?, ?)",
                 (assignment, source, workers, scheduler, now()))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def finish_batch(self, batch_id: int, graded: int, reused: int, errors: int) -> None:
         with self.transaction():
@@ -280,7 +280,7 @@ class Gradebook:
                  float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
                  float(result.get("percent", 0.0)), result.get("duration_s"), started_at, finished_at, worker,
                  json.dumps(stored, ensure_ascii=False)))
-            run_id = int(cur.lastrowid)
+            run_id = int(cur.lastrowid or 0)
             self.conn.executemany(
                 """INSERT INTO test_results (run_id, test_id, name, functions, points, max_points, status,
                        message, duration, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

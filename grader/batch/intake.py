@@ -213,7 +213,7 @@ def notebook_to_source(data: bytes, name: str = "notebook") -> str:
             src = "".join(s for s in src if isinstance(s, str))
         if not isinstance(src, str):
             continue
-        lines = []
+        lines: list[str] = []
         for line in src.splitlines():
             if _MAGIC.match(line):
                 if line.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
@@ -302,12 +302,13 @@ def collect(root: Path, submit: list[str], roster: dict[str, str] | None = None,
             workdir: Path | None = None) -> Intake:
     """Prepares every entry of ``root`` (a folder or a zip of entries) for grading."""
     root = Path(root)
-    intake = Intake(workdir=Path(workdir) if workdir else scratch.mkdtemp("dlgrade-intake-"))
-    intake.workdir.mkdir(parents=True, exist_ok=True)
-    os.chmod(intake.workdir, 0o700)
+    work = Path(workdir) if workdir else scratch.mkdtemp("dlgrade-intake-")
+    intake = Intake(workdir=work)
+    work.mkdir(parents=True, exist_ok=True)
+    os.chmod(work, 0o700)
     try:
         if root.is_file() and root.name.lower().endswith(".zip"):
-            unpacked = intake.workdir / "_batch"
+            unpacked = work / "_batch"
             unpacked.mkdir()
             try:
                 safe_extract(root, unpacked, max_files=BATCH_ZIP_MAX_FILES, max_file_bytes=ZIP_MAX_TOTAL_BYTES,
@@ -330,9 +331,9 @@ def collect(root: Path, submit: list[str], roster: dict[str, str] | None = None,
             stem = _stem(entry)
             sid = stem
             if roster is not None:
-                sid = roster.get(_roster_key(stem))
-                if sid is None:
-                    sid = stem
+                listed = roster.get(_roster_key(stem))
+                sid = listed if listed is not None else stem
+                if listed is None:
                     intake.warnings.append(f"{entry.name}: not in the roster; graded as '{stem}'")
             raw_ids.append((sid, entry, kind))
         seen: dict[str, int] = {}
@@ -344,7 +345,7 @@ def collect(root: Path, submit: list[str], roster: dict[str, str] | None = None,
                 first = next(e.name for s, e, _ in raw_ids if s == sid)
                 intake.warnings.append(f"duplicate student id '{sid}': {first} is graded as '{sid}', "
                                        f"{entry.name} as '{final}'")
-            intake.items.append(_prepare(final, entry, kind, submit, intake.workdir, len(intake.items)))
+            intake.items.append(_prepare(final, entry, kind, submit, work, len(intake.items)))
         if roster is not None:
             have = {sid for sid, _, _ in raw_ids}
             intake.missing = sorted(set(roster.values()) - have)
@@ -386,6 +387,7 @@ def _prepare(sid: str, entry: Path, kind: str, submit: list[str], workdir: Path,
             item.path = dest
         elif kind == "ipynb":
             item.path = _from_notebook(entry.read_bytes(), entry.name, module, workdir / f"{index:05d}", item)
+        assert item.path is not None  # every kind above set it or raised IntakeError
         item.content_hash = content_hash(item.path)
     except IntakeError as exc:
         item.error = str(exc)

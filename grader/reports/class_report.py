@@ -21,6 +21,8 @@ Everything is inline (CSS, SVG; no script, no external URL), so it opens from a 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import html
 import math
 import re
@@ -149,16 +151,16 @@ def analyse(results: list[dict]) -> dict:
             per[_part(t["id"])][0] += float(t.get("points", 0.0))
             per[_part(t["id"])][1] += float(t.get("max_points", 0.0))
         for name, (got, mx) in per.items():
-            p = parts.setdefault(name, {"part": name, "n": 0, "earned": 0.0, "max_points": 0.0, "full": 0,
-                                        "tests": 0})
-            p["n"] += 1
-            p["earned"] += got
-            p["max_points"] = max(p["max_points"], mx)
-            p["full"] += got >= mx - 1e-9
-    for p in parts.values():
-        p["tests"] = sum(1 for t in tests.values() if t["part"] == p["part"])
-        p["mean_points"] = p["earned"] / p["n"] if p["n"] else 0.0
-        p["full_rate"] = p["full"] / p["n"] if p["n"] else float("nan")
+            part = parts.setdefault(name, {"part": name, "n": 0, "earned": 0.0, "max_points": 0.0, "full": 0,
+                                           "tests": 0})
+            part["n"] += 1
+            part["earned"] += got
+            part["max_points"] = max(part["max_points"], mx)
+            part["full"] += int(got >= mx - 1e-9)
+    for part in parts.values():
+        part["tests"] = sum(1 for t in tests.values() if t["part"] == part["part"])
+        part["mean_points"] = part["earned"] / part["n"] if part["n"] else 0.0
+        part["full_rate"] = part["full"] / part["n"] if part["n"] else float("nan")
     part_order = sorted(parts.values(), key=lambda p: (p["mean_points"] / p["max_points"] if p["max_points"] else 1,
                                                        p["part"]))
     # most failed: message kinds
@@ -171,7 +173,7 @@ def analyse(results: list[dict]) -> dict:
                                                 for k, v in groups[:MAX_GROUPS]],
                          "more_groups": max(0, len(groups) - MAX_GROUPS)})
     # apart: infrastructure, invalid, suite limits, timeouts and crashes
-    apart = {
+    apart: dict[str, Any] = {
         "infra_error": [(r["id"], r.get("error") or "") for r in results if r.get("status") == "infra_error"],
         "invalid": [(r["id"], r.get("error") or "; ".join(r.get("problems") or [])) for r in results
                     if r.get("status") == "invalid"],
@@ -214,7 +216,12 @@ def class_curves(scored: list[dict]) -> list[dict]:
     out = []
     for c in found.values():
         n = max([len(v) for v in c["students"]] + [len(c["reference"] or [])] + [0])
-        med, q1, q3, p10, p90, count = [], [], [], [], [], []
+        med: list[float | None] = []
+        q1: list[float | None] = []
+        q3: list[float | None] = []
+        p10: list[float | None] = []
+        p90: list[float | None] = []
+        count: list[int] = []
         for i in range(n):
             vals = sorted(v[i] for v in c["students"] if i < len(v) and v[i] is not None)
             count.append(len(vals))
@@ -252,6 +259,7 @@ def _read_submission(src: dict, submit: list[str], workdir: Path, index: int) ->
         return {}, item.error
     if src["content_hash"] and item.content_hash != src["content_hash"]:
         return {}, "changed since it was graded"
+    assert item.path is not None  # an item that is ok has its folder
     return sim.read_sources(item.path, submit), None
 
 
@@ -304,7 +312,7 @@ def histogram_svg(hist: list[int], width: int = 560, height: int = 260) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="histogram" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="score histogram" '
            f'font-family="system-ui, sans-serif" font-size="11"><title>score histogram</title>']
-    for v, lab in zip(ticks, _labels(ticks)):
+    for v, lab in zip(ticks, _labels([float(x) for x in ticks])):
         y = bottom - v / y1 * (bottom - top)
         out.append(f'<line x1="{left}" y1="{_f(y)}" x2="{right}" y2="{_f(y)}" stroke="#e5e5e5"/>'
                    f'<text x="{left - 6}" y="{_f(y)}" text-anchor="end" dominant-baseline="middle">{lab}</text>')

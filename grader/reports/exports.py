@@ -7,6 +7,8 @@ All files are written atomically (temp file, fsync, rename).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import csv
 import io
 import json
@@ -127,7 +129,7 @@ def export_feedback(results: list[dict], out_dir: Path, title: str = "", formats
 
 def summary(results: list[dict]) -> dict:
     scores = sorted(r["score"] for r in results if r["status"] in ("graded", "invalid"))
-    out = {"students": len(results), "graded": len(scores)}
+    out: dict[str, Any] = {"students": len(results), "graded": len(scores)}
     if scores:
         out.update(mean=sum(scores) / len(scores), median=scores[len(scores) // 2], min=scores[0], max=scores[-1])
     out["statuses"] = {}

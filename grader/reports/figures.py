@@ -49,7 +49,7 @@ def clean_text(value, limit: int = MAX_TEXT) -> str:
         return ""
     try:
         text = value if isinstance(value, str) else str(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 (a value from a test: its __str__ may raise anything; it becomes no text)
         return ""
     return "".join(ch if ch.isprintable() else " " for ch in text[: limit * 2])[:limit]
 
@@ -74,7 +74,7 @@ def _values(values, limit: int = MAX_POINTS) -> list:
     elif type(values).__module__ == "numpy" and type(values).__name__ == "ndarray":
         try:
             items = values.ravel()[:limit].tolist()
-        except Exception:
+        except Exception:  # noqa: BLE001 (an array-like from a test that cannot be read is drawn as nothing)
             items = []
     else:
         items = []
@@ -226,7 +226,8 @@ def render_svg(fig, width: int = WIDTH, height: int = HEIGHT) -> str:
         colour, dash = _COLOURS[k % len(_COLOURS)], _DASHES[k % len(_DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="series" data-label="{e(s["label"])}">')
-        runs, run = [], []
+        runs: list[list] = []
+        run: list = []
         for p in row + [None]:
             if p is None:
                 if run:

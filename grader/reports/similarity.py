@@ -283,8 +283,8 @@ def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: i
     for hs in holders.values():
         if 2 <= len(hs) <= min(cutoff, SPARSE_MAX_HOLDERS):
             a = np.array(hs, dtype=np.int64)
-            i, j = np.triu_indices(len(a), 1)
-            keys.append(a[i] * n + a[j])
+            rows, cols = np.triu_indices(len(a), 1)
+            keys.append(a[rows] * n + a[cols])
         elif SPARSE_MAX_HOLDERS < len(hs) <= cutoff:
             frequent.append(hs)
     idx = np.zeros(0, np.int64)
@@ -315,9 +315,9 @@ def compare(programs: list[Program], threshold: float = THRESHOLD, min_shared: i
         links = (ia[hit], ib[hit])
         best = hit[np.lexsort((-vals[hit], -score[hit]))][:MAX_PAIRS_KEPT]
         for k in best.tolist():
-            a, b = distinct[int(ia[k])], distinct[int(ib[k])]
+            pa, pb = distinct[int(ia[k])], distinct[int(ib[k])]
             v = int(vals[k])
-            pairs.append(Pair(a, b, v, float(score[k]), v / a.size, v / b.size))
+            pairs.append(Pair(pa, pb, v, float(score[k]), v / pa.size, v / pb.size))
         near = int(np.count_nonzero((score >= threshold / 2) & (score < threshold)))
     pairs.sort(key=lambda p: (-p.score, -p.shared, p.a.id, p.b.id))
     return Similarity(programs, groups, pairs, near, skipped, cutoff,
