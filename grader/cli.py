@@ -27,6 +27,27 @@ def _pin_threads() -> None:
         os.environ.setdefault(k, v)
 
 
+def _start_summary(results: list[dict]) -> str:
+    """' (children: 5 warm, 1 cold)' — how the sandbox children of the graded submissions started."""
+    from collections import Counter
+
+    counts = Counter(r.get("start") for r in results if r.get("start"))
+    return f" (children: {', '.join(f'{n} {k}' for k, n in counts.most_common())})" if counts else ""
+
+
+def _configure_logging(verbose: bool) -> None:
+    """The engine logs to the "dlgrade" logger: warnings always (e.g. warm start unavailable),
+    everything with --verbose. Forked grading workers inherit the setting."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dlgrade: %(levelname)s: %(message)s"))
+    log = logging.getLogger("dlgrade")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    log.propagate = False
+
+
 def _load(key: str):
     try:
         return assignment_mod.load(key)
@@ -50,9 +71,11 @@ def _hide(a, *extra) -> tuple:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dlgrade")
-def main():
+@click.option("--verbose", "-v", is_flag=True, help="Log what the engine does (tracebacks of fallbacks, pytest's own output).")
+def main(verbose):
     """Autograder of the course «深度学习入门»: sandboxed, per-student randomised, mutant-tested."""
     _pin_threads()
+    _configure_logging(verbose)
     from grader.grading import scratch
 
     scratch.sweep_stale()  # the temporary folders of killed earlier runs
@@ -219,7 +242,8 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
         console.print(f"{len(results)} submissions: {report.graded} graded, {report.reused} unchanged (kept), "
                       f"{report.invalid} invalid, {report.infra_errors} infrastructure errors in "
                       f"{report.wall_s:.1f} s; median {times[len(times) // 2]:.2f} s per submission; "
-                      f"isolation: {next((r['isolation'] for r in results if r['isolation']), 'n/a')}; "
+                      f"isolation: {next((r['isolation'] for r in results if r['isolation']), 'n/a')}"
+                      f"{_start_summary(results)}; "
                       f"gradebook: {gradebook_path}")
     else:
         console.print(f"[yellow]no submissions found in {submissions}[/]")

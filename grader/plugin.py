@@ -54,6 +54,11 @@ class GradingContext:
     results_path: Path | None = None  # JSON lines, one per finished test
     results: list = field(default_factory=list)
     isolation_used: str = ""
+
+    def run_meta(self, session) -> dict:
+        """What the grading run records about how it ran (the results' ``isolation`` and ``start``)."""
+        return {"isolation": self.isolation_used,
+                "start": session.sandbox.start_kind if session is not None else ""}
     zygote: object = None  # warm-start server whose slot is ``workdir``
 
 

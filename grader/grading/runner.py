@@ -8,6 +8,7 @@ runs past the suite's time limit, the tests it did not finish are reported as su
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing.util
 import shutil
 import json
@@ -27,7 +28,7 @@ from grader.sandbox.staticcheck import scan_banned, scan_imports
 
 PYTEST_INI = Path(__file__).with_name("pytest_grading.ini")
 SCHEMA = "dlgrade-results"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: each submission records "start" (warm | cold | in-process)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class GradeOptions:
     suite_server: bool = True  # collect the suite once per process, fork a worker per submission
 
 
+log = logging.getLogger("dlgrade")
 _zygotes: dict = {}
 
 
@@ -69,14 +71,29 @@ def zygote_for(assignment: Assignment, options: GradeOptions):
                              cpu_s=assignment.limits.cpu_s, hide=tuple(options.hide), gpu=gpu))
     try:
         z.start()
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 (any failure means: grade with cold starts, and say so)
         shutil.rmtree(slot.parent, ignore_errors=True)
+        _warn_cold_start(exc)
         return None
     _zygotes[key] = z
     # Stop the server and remove its slot when this process ends (pool workers included:
     # multiprocessing runs these finalizers; forked grading workers, which os._exit, do not).
     multiprocessing.util.Finalize(z, _retire_zygote, args=(z, slot.parent), exitpriority=10)
     return z
+
+
+_cold_start_reported = False
+
+
+def _warn_cold_start(exc: BaseException) -> None:
+    """Says once per process why warm start is off (each child then starts a fresh interpreter,
+    several times slower); the traceback at --verbose. Each result records its ``start``."""
+    global _cold_start_reported
+    log.debug("warm-start server failed to start", exc_info=exc)
+    if not _cold_start_reported:
+        _cold_start_reported = True
+        log.warning("warm start is unavailable (%s: %s); sandbox children start cold, which is slower per "
+                    "submission (--verbose shows the traceback)", type(exc).__name__, str(exc).strip()[:300])
 
 
 def _retire_zygote(z, folder) -> None:
@@ -160,6 +177,7 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         "suite_hash": assignment.suite_hash(tests_dir),
         "engine_version": __version__,
         "isolation": "",
+        "start": "",  # how the sandbox child started: warm (forked from the zygote) or cold
         "problems": list(staged.problems),
         "static_findings": [],
         "tests": [],
@@ -175,8 +193,8 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         for rel in staged.files:
             if rel.endswith(".py") and assignment.banned:
                 banned.update(scan_banned(staged.path / rel, rel, assignment.banned))
-        tests, isolation, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote)
-        result["tests"], result["isolation"] = tests, isolation
+        tests, meta, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote)
+        result["tests"], result["isolation"], result["start"] = tests, meta.get("isolation", ""), meta.get("start", "")
         apply_banned(result, banned)
         if error:
             result["error"] = error
@@ -292,14 +310,13 @@ def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None)
                     os._exit(code)
             error = _wait(pid, assignment.limits.suite_timeout_s)
         tests = _read_lines(lines_path)
-        isolation = ""
+        meta: dict = {}
         if os.path.exists(meta_path):
             with open(meta_path, encoding="utf-8") as f:
                 meta = json.load(f)
-            isolation = meta.get("isolation", "")
             if meta.get("collect_error"):
                 error = meta["collect_error"]
-        return tests, isolation, error
+        return tests, meta, error
     finally:
         for p in (lines_path, meta_path):
             try:
@@ -343,7 +360,7 @@ def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, met
 
     # The worker's own output is not the student's business and never parsed.
     devnull = os.open(os.devnull, os.O_WRONLY)
-    if not os.environ.get("DLGRADE_DEBUG"):
+    if not log.isEnabledFor(logging.DEBUG):  # --verbose keeps pytest's own output
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -354,7 +371,7 @@ def _worker(assignment, workdir, student_id, tests_dir, options, lines_path, met
     )
     plugin = DlgradePlugin(ctx)
     code = pytest.main(_pytest_args(tests_dir, options), plugins=[plugin])
-    meta = {"isolation": ctx.isolation_used, "exit": int(code)}
+    meta = {**ctx.run_meta(plugin.session), "exit": int(code)}
     if int(code) in (2, 3, 4):  # interrupted, internal error, usage error: the suite itself broke
         meta["collect_error"] = f"the test suite could not run (pytest exit code {int(code)})"
     with open(meta_path, "w", encoding="utf-8") as f:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import select
 import signal
@@ -98,7 +99,7 @@ def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:
     import pytest
 
     devnull = os.open(os.devnull, os.O_WRONLY)
-    if not os.environ.get("DLGRADE_DEBUG"):
+    if not logging.getLogger("dlgrade").isEnabledFor(logging.DEBUG):  # --verbose keeps pytest's output
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -156,7 +157,8 @@ def _run_items(items, plugin, ctx, job) -> None:
     for i, item in enumerate(items):
         nextitem = items[i + 1] if i + 1 < len(items) else None
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+    meta = {**ctx.run_meta(plugin.session), "exit": 0}
     if plugin.session is not None:
         plugin.session.close()
     with open(job["meta"], "w", encoding="utf-8") as f:
-        json.dump({"isolation": ctx.isolation_used, "exit": 0}, f)
+        json.dump(meta, f)

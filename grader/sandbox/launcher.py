@@ -374,6 +374,7 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.local = None  # ChildServer in the 'none' mode
         self.generation = 0
+        self.start_kind = ""  # how the child was started last: "warm" (forked from the zygote), "cold", "in-process"
         self.seq = 0
         self._stderr_path = None
         self._w = self._r = None
@@ -394,9 +395,12 @@ class Sandbox:
 
             sys.path.insert(0, str(self.cfg.workdir))
             self.local = ChildServer(str(self.cfg.workdir))
+            self.start_kind = "in-process"
             return
         if self.zygote is not None and self.zygote.alive and self._start_from_zygote():
+            self.start_kind = "warm"
             return
+        self.start_kind = "cold"
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         workdir = SANDBOX_WORKDIR if self.isolation == "namespaces" else str(self.cfg.workdir)
