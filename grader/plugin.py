@@ -264,6 +264,7 @@ class DlgradePlugin:
         self._started[item.nodeid] = time.perf_counter()
         if self.session is not None:
             self.session.calls = []
+            self.session.findings = []
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -288,8 +289,10 @@ class DlgradePlugin:
             if report.when == "setup" and status == "fail":
                 status = "error"
         calls = []
+        findings: list[str] = []
         if self.session is not None:
             calls = list(self.session.calls)
+            findings = list(dict.fromkeys(self.session.findings))
         for marker in item.iter_markers("exercises"):
             calls += [str(n) for n in marker.args]
         calls = list(dict.fromkeys(calls))
@@ -303,6 +306,11 @@ class DlgradePlugin:
             "message": message[:MAX_MESSAGE],
             "duration": round(time.perf_counter() - self._started.get(item.nodeid, time.perf_counter()), 4),
         }
+        if findings:  # the sandbox refused a forbidden call during this test: nothing is credited
+            entry["findings"] = findings
+            if entry["status"] == "pass":
+                entry["status"], entry["points"] = "fail", 0.0
+                entry["message"] = "not credited: " + "; ".join(findings)
         if self._figures and self._item is item:
             entry["figures"] = list(self._figures)
         self.ctx.results.append(entry)

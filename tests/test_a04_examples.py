@@ -313,6 +313,21 @@ def test_reading_the_reference_earns_nothing(results):
     assert all(t["status"] != "pass" for t in sub["tests"])
 
 
+def test_torch_through_a_back_door_earns_nothing_for_that_function(results):
+    """sigmoid computed with torch (sys.modules cleaned, an exec'd encoded import, a subprocess as
+    fallback): the run-time guard refuses each attempt, the result lists the findings, and no test
+    that exercised sigmoid is credited, while the honest rest of the submission still is."""
+    sub = results["hostile_torch_backdoor"]
+    sigmoid_tests = {t["name"] for t in sub["tests"] if any(f.endswith(".sigmoid") for f in t["functions"])}
+    assert {"test_sigmoid_matches_reference", "test_sigmoid_properties"} <= sigmoid_tests
+    assert all(t["points"] == 0 for t in sub["tests"] if t["name"] in sigmoid_tests)
+    assert any("importing torch" in f for f in sub["findings"]), sub["findings"]
+    assert any("starting a program (subprocess)" in f for f in sub["findings"]), sub["findings"]
+    perceptron = [t for t in sub["tests"] if t["name"] in PERCEPTRON_TESTS]
+    assert perceptron and all(t["status"] == "pass" for t in perceptron), "the honest part must still be graded"
+    assert 0 < sub["score"] < 100
+
+
 def test_fake_results_files_earn_nothing_and_never_leave_the_sandbox(batch, results):
     sub = results["hostile_fake_results"]
     assert sub["score"] == 0

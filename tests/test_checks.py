@@ -130,7 +130,7 @@ def test_sampling_bounds_the_work():
 
 
 def test_static_scans_find_disallowed_imports_and_banned_shortcuts(tmp_path):
-    from grader.grading.runner import apply_banned
+    from grader.grading.runner import apply_findings
     from grader.sandbox.staticcheck import scan_banned, scan_imports
 
     src = tmp_path / "m.py"
@@ -148,6 +148,24 @@ def test_static_scans_find_disallowed_imports_and_banned_shortcuts(tmp_path):
     result = {"static_findings": [], "tests": [
         {"functions": ["TorchAdam.step"], "status": "pass", "points": 5.0, "max_points": 5.0, "message": ""},
         {"functions": ["m.honest"], "status": "pass", "points": 1.0, "max_points": 1.0, "message": ""}]}
-    apply_banned(result, {"TorchAdam": banned["TorchAdam"]})
+    apply_findings(result, {"TorchAdam": banned["TorchAdam"]})
     assert [t["points"] for t in result["tests"]] == [0.0, 1.0]
     assert "optim.Adam" in result["tests"][0]["message"]
+    assert any("optim.Adam" in f for f in result["findings"])
+
+
+def test_a_runtime_finding_costs_every_test_of_the_functions_involved():
+    from grader.grading.runner import apply_findings
+
+    refused = "refused by the sandbox: importing torch is not allowed in a numpy-only assignment (CONVENTIONS §4)"
+    result = {"static_findings": ["m.py:1: 'import os' is not allowed"], "tests": [
+        {"name": "test_a", "functions": ["m.sigmoid"], "status": "fail", "points": 0.0, "max_points": 2.0,
+         "message": "m.sigmoid raised PermissionError", "findings": [refused]},
+        {"name": "test_b", "functions": ["m.sigmoid", "m.forward"], "status": "pass", "points": 3.0,
+         "max_points": 3.0, "message": ""},
+        {"name": "test_c", "functions": ["m.backward"], "status": "pass", "points": 4.0, "max_points": 4.0,
+         "message": ""}]}
+    apply_findings(result, {})
+    assert [t["points"] for t in result["tests"]] == [0.0, 0.0, 4.0]
+    assert "not credited" in result["tests"][1]["message"] and "torch" in result["tests"][1]["message"]
+    assert result["findings"] == ["m.py:1: 'import os' is not allowed", f"test_a: {refused}"]

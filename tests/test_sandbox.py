@@ -162,6 +162,68 @@ def test_blocked_modules_cannot_be_imported_even_lazily(make_student):
         st.f()
 
 
+BACKDOORS = r"""
+import base64, importlib, sys
+
+def via_exec():
+    # an encoded import, after removing the sys.modules blocker
+    sys.modules.pop("torch", None)
+    ns = {}
+    exec(base64.b64decode(b"aW1wb3J0IHRvcmNo").decode(), ns)   # "import torch"
+    return 1
+
+def via_importlib():
+    sys.modules.pop("torch", None)
+    importlib.import_module("torch.nn.functional")
+    return 1
+
+def via_subprocess():
+    import subprocess
+    return subprocess.run([sys.executable, "-c", "import torch; print(1)"], capture_output=True).returncode
+
+def via_system():
+    import os
+    return os.system("true")
+
+def via_ctypes():
+    import ctypes
+    return ctypes.CDLL(None) is not None
+
+def via_fork():
+    import pty
+    pty.spawn(["true"])
+    return 1
+
+def findings():
+    from grader.sandbox import child
+    return list(child.FINDINGS)
+
+def honest():
+    import numpy as np
+    return float(np.tanh(0.5))
+"""
+
+
+@pytest.mark.parametrize("attempt, rule", [
+    ("via_exec", "importing torch"), ("via_importlib", "importing torch"),
+    ("via_subprocess", "starting a program (subprocess)"), ("via_system", "starting a program (os.system)"),
+    ("via_ctypes", "loading native code (ctypes)"), ("via_fork", "forking the process"),
+])
+def test_runtime_guard_refuses_back_doors_around_the_import_block(make_student, attempt, rule):
+    st = make_student(BACKDOORS, block_modules=("torch", "jax", "tensorflow", "autograd", "sklearn"))
+    assert st.honest() == pytest.approx(0.46211715726000974)  # numpy itself still works
+    with pytest.raises(StudentError, match="PermissionError") as info:
+        getattr(st, attempt)()
+    assert rule in str(info.value) and "numpy-only" in str(info.value)
+    session = object.__getattribute__(st, "_session")
+    assert any(rule in f for f in session.findings), session.findings  # reported to the grading process
+
+
+def test_without_blocked_modules_there_is_no_guard(make_student):
+    st = make_student(BACKDOORS)  # a torch assignment: subprocesses are the OS limits' business
+    assert st.via_system() == 0
+
+
 def test_a_forged_reply_is_a_protocol_violation(make_student):
     # The student's code knows the reply pipe (it is in sys.argv) and writes garbage to it.
     st = make_student("""

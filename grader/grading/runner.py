@@ -180,6 +180,7 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         "start": "",  # how the sandbox child started: warm (forked from the zygote) or cold
         "problems": list(staged.problems),
         "static_findings": [],
+        "findings": [],  # static and run-time, one list (apply_findings)
         "tests": [],
         "status": "graded",
         "error": None,
@@ -195,7 +196,7 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
                 banned.update(scan_banned(staged.path / rel, rel, assignment.banned))
         tests, meta, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote)
         result["tests"], result["isolation"], result["start"] = tests, meta.get("isolation", ""), meta.get("start", "")
-        apply_banned(result, banned)
+        apply_findings(result, banned)
         if error:
             result["error"] = error
     except Exception as exc:  # an infrastructure failure: reported, never scored as a pass
@@ -213,17 +214,41 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
     return result
 
 
-def apply_banned(result: dict, banned: dict) -> None:
-    """A banned shortcut found by the static scan costs the points of every test that
-    exercised that function or class (the scan in the grading process decides, not the child)."""
+def _uses(test: dict, name: str) -> bool:
+    return any(f.split(".")[-1] == name or f.split(".")[0] == name or f.startswith(f"{name}(")
+               for f in test["functions"])
+
+
+def _withhold(result: dict, names, messages: list[str]) -> None:
+    for t in result["tests"]:
+        if t["status"] == "pass" and any(_uses(t, n) for n in names):
+            t["status"], t["points"] = "fail", 0.0
+            t["message"] = "not credited: " + "; ".join(messages)
+
+
+def apply_findings(result: dict, banned: dict) -> None:
+    """One list of findings, one policy (docs/SECURITY.md): a finding costs the points of every
+    test that exercised a function it concerns.
+
+    - a banned shortcut found by the static scan (in the grading process) concerns the function
+      or class that uses it;
+    - a call the sandbox's run-time guard refused (a blocked framework, a subprocess, ctypes)
+      concerns the functions of the test during which it happened (that test already failed).
+    ``result["findings"]`` lists them all, with the static import scan's notes (an import that is
+    not allowed but never used costs nothing: the run-time guard refuses any use of it).
+    """
+    findings = list(result["static_findings"])
     for name, messages in banned.items():
         result["static_findings"] += messages
-        for t in result["tests"]:
-            uses = any(f.split(".")[-1] == name or f.split(".")[0] == name or f.startswith(f"{name}(")
-                       for f in t["functions"])
-            if uses and t["status"] == "pass":
-                t["status"], t["points"] = "fail", 0.0
-                t["message"] = "not credited: " + "; ".join(messages)
+        findings += messages
+        _withhold(result, [name], messages)
+    for t in list(result["tests"]):
+        runtime = t.get("findings") or []
+        if runtime:
+            names = [f.split(".")[-1] for f in t["functions"]]
+            findings += [f"{t['name']}: {m}" for m in runtime]
+            _withhold(result, names, runtime)
+    result["findings"] = list(dict.fromkeys(findings))
 
 
 def finish_scores(result: dict, assignment: Assignment) -> None:

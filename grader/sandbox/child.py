@@ -68,6 +68,14 @@ class ChildServer:
         reply.update(result)
         return reply, enc.payloads
 
+    @staticmethod
+    def with_findings(reply: dict) -> dict:
+        """Adds what the run-time guard refused since the last reply (then forgets it)."""
+        if FINDINGS:
+            reply = dict(reply, findings=FINDINGS[:])
+            FINDINGS.clear()
+        return reply
+
     def _describe(self, exc: BaseException) -> dict:
         frames = [
             f for f in traceback.extract_tb(exc.__traceback__)
@@ -155,9 +163,58 @@ class ChildServer:
 
 
 def block_modules(names) -> None:
-    """Makes ``import name`` raise ImportError (CURRICULUM §1.4: numpy-only assignments)."""
+    """Makes ``import name`` raise ImportError (CURRICULUM §1.4: numpy-only assignments), and
+    installs the run-time guard that a student cannot undo (see :func:`install_guard`)."""
+    names = [n for n in names if n]
     for name in names:
         sys.modules[name] = None
+    if names:
+        install_guard(names)
+
+
+#: What the run-time guard refused, in order; sent to the grading process with the next reply.
+FINDINGS: list[str] = []
+MAX_FINDINGS = 50
+# Audit events (PEP 578) that start another program or load native code: in a numpy-only
+# assignment each is a way around the import block (a subprocess running torch, ctypes).
+_REFUSED_EVENTS = {
+    "subprocess.Popen": "starting a program (subprocess)",
+    "os.system": "starting a program (os.system)",
+    "os.exec": "starting a program (os.exec*)",
+    "os.posix_spawn": "starting a program (os.posix_spawn)",
+    "os.spawn": "starting a program (os.spawn*)",
+    "os.fork": "forking the process (os.fork, pty)",
+    "os.forkpty": "forking the process (os.forkpty, pty)",
+    "ctypes.dlopen": "loading native code (ctypes)",
+    "ctypes.dlsym": "loading native code (ctypes)",
+}
+
+
+def install_guard(blocked) -> None:
+    """Refuses, from now on in this process, imports of the ``blocked`` frameworks (even after
+    ``sys.modules`` is cleaned or through ``exec`` of an encoded string), starting programs and
+    loading native code. An audit hook cannot be removed once added (PEP 578), so student code
+    loaded later cannot switch it off. Each refusal raises in the student's call (the test that
+    triggered it fails) and is recorded in :data:`FINDINGS` for the grading process, whose
+    policy (CONVENTIONS §4) withholds the points of the functions involved."""
+    blocked = frozenset(blocked)
+    refused = _REFUSED_EVENTS
+
+    def refuse(rule: str) -> None:
+        message = f"refused by the sandbox: {rule} is not allowed in a numpy-only assignment (CONVENTIONS §4)"
+        if len(FINDINGS) < MAX_FINDINGS:
+            FINDINGS.append(message)
+        raise PermissionError(message)
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "import":
+            top = str(args[0]).partition(".")[0]
+            if top in blocked:
+                refuse(f"importing {top}")
+        elif event in refused:
+            refuse(refused[event])
+
+    sys.addaudithook(hook)
 
 
 def pin_threads() -> None:
@@ -203,6 +260,7 @@ def serve(fd_in: int, fd_out: int, server: ChildServer) -> None:
         if header.get("op") == "shutdown":
             return
         reply, reply_payloads = server.handle(header, payloads)
+        reply = server.with_findings(reply)
         try:
             write_message(fd_out, reply, reply_payloads)
         except Exception as exc:  # e.g. an unencodable reply; report it instead of dying

@@ -28,6 +28,7 @@ class Session:
         self.timeout = call_timeout_s
         self.import_timeout = import_timeout_s
         self.calls: list[str] = []  # names of the student functions exercised (per test)
+        self.findings: list[str] = []  # what the child's run-time guard refused (per test)
         # A function that ran past its deadline once is not called again in this submission:
         # later tests fail at once instead of each waiting out the deadline.
         self.hung: dict[str, str] = {}
@@ -76,10 +77,18 @@ class Session:
             header = dict(header, release=self._pending_release[:])
             self._pending_release.clear()
         try:
-            return self.sandbox.request(header, payloads, timeout)
+            reply, reply_payloads = self.sandbox.request(header, payloads, timeout)
         except SandboxError:
             self.sandbox.stop()
             raise
+        self._collect_findings(reply.get("findings"))
+        return reply, reply_payloads
+
+    def _collect_findings(self, found) -> None:
+        # Untrusted text from the child: only short strings are kept, and only as messages. A
+        # hostile child can hide a finding (the refusal itself still happened), never invent a point.
+        if isinstance(found, list):
+            self.findings += [str(f)[:300] for f in found[:50] if isinstance(f, str)]
 
     def request(self, header: dict, values: dict, where: str, timeout: float | None = None):
         """Encodes ``values`` into ``header``, sends, decodes the reply's value fields."""
