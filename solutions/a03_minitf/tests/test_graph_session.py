@@ -154,6 +154,7 @@ def probe_error(module, case):
         x = tf.placeholder(shape=(3, None), name="Xin")
         v = tf.Variable(np.ones((1, 3)), name="Wvar")
         y = tf.matmul(v, x)
+        sq = tf.square(x)
         init = tf.global_variables_initializer()
         sess = tf.Session()
         sess.run(init)
@@ -163,7 +164,7 @@ def probe_error(module, case):
         elif case == "missing_feed":
             sess.run(y)
         elif case == "shape":
-            sess.run(y, {x: np.ones((2, 5))})
+            sess.run(sq, {x: np.ones((2, 5))})
         elif case == "closed":
             sess.close()
             sess.run(y, {x: np.ones((3, 2))})
