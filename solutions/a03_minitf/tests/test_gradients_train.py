@@ -334,7 +334,10 @@ def test_gradient_check_two_layer_net(student, ref, rng):
     exp = probe_net_gradcheck(ref, X, Y, params, 1e-5)
     assert_close(got["loss"], exp["loss"], name="MSE loss of the two-layer sigmoid network", rtol=1e-10)
     for k, a, num in zip(["W1", "b1", "W2", "b2"], got["analytic"], got["numeric"]):
-        err = rel_error(np.asarray(a, dtype=np.float64), num)
+        a = np.asarray(a, dtype=np.float64)
+        assert a.shape == params[k].shape, (f"the gradient for {k} has shape {a.shape}, but {k} has shape "
+                                            f"{params[k].shape}: a gradient has its variable's shape")
+        err = rel_error(a, num)
         assert err < 1e-7, (f"gradient check of d loss/d{k}: relative error {err:.2e} between gradients() and "
                             f"centred differences of your loss (h = 1e-5); must be < 1e-7")
     assert_close(got["analytic"], exp["analytic"], name="gradients of the two-layer network", rtol=1e-8, atol=1e-12)
