@@ -488,24 +488,18 @@ class Session:
 
 
 def _flatten(fetches, flat):
-    """Appends the Tensors of a fetch structure to ``flat``; returns a description to rebuild it."""
-    if isinstance(fetches, Tensor):
-        flat.append(fetches)
-        return len(flat) - 1
-    if isinstance(fetches, (list, tuple)):
-        return (type(fetches), [_flatten(f, flat) for f in fetches])
-    if isinstance(fetches, dict):
-        return (dict, {k: _flatten(v, flat) for k, v in fetches.items()})
-    raise TypeError(f"cannot fetch a {type(fetches).__name__}: fetches are Tensors or lists/tuples/dicts of them")
+    """Appends the Tensors of a fetch structure to ``flat`` (depth first, in order); returns a
+    description of the structure that ``_rebuild`` turns back into the same structure of values.
+    Raises TypeError for anything that is not a Tensor, list, tuple or dict."""
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def _rebuild(structure, values):
-    if isinstance(structure, int):
-        return values[structure]
-    kind, inner = structure
-    if kind is dict:
-        return {k: _rebuild(v, values) for k, v in inner.items()}
-    return kind(_rebuild(s, values) for s in inner)
+    """The fetch structure described by ``structure`` (from ``_flatten``) with each Tensor
+    replaced by its value; ``values[i]`` is the value of ``flat[i]``."""
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def _copy_out(value):

@@ -636,7 +636,10 @@ class Session:
 
 
 def _flatten(fetches, flat):
-    """Appends the Tensors of a fetch structure to ``flat``; returns a description to rebuild it."""
+    """Appends the Tensors of a fetch structure to ``flat`` (depth first, in order); returns a
+    description of the structure that ``_rebuild`` turns back into the same structure of values.
+    Raises TypeError for anything that is not a Tensor, list, tuple or dict."""
+    ### BEGIN SOLUTION
     if isinstance(fetches, Tensor):
         flat.append(fetches)
         return len(flat) - 1
@@ -645,15 +648,20 @@ def _flatten(fetches, flat):
     if isinstance(fetches, dict):
         return (dict, {k: _flatten(v, flat) for k, v in fetches.items()})
     raise TypeError(f"cannot fetch a {type(fetches).__name__}: fetches are Tensors or lists/tuples/dicts of them")
+    ### END SOLUTION
 
 
 def _rebuild(structure, values):
+    """The fetch structure described by ``structure`` (from ``_flatten``) with each Tensor
+    replaced by its value; ``values[i]`` is the value of ``flat[i]``."""
+    ### BEGIN SOLUTION
     if isinstance(structure, int):
         return values[structure]
     kind, inner = structure
     if kind is dict:
         return {k: _rebuild(v, values) for k, v in inner.items()}
     return kind(_rebuild(s, values) for s in inner)
+    ### END SOLUTION
 
 
 def _copy_out(value):

@@ -171,25 +171,6 @@ def probe_error(module, case):
         return np.asarray(good)
 
 
-def probe_fetch_structures(module, A, B):
-    import numpy as np
-    tf = module
-    with tf.Graph().as_default():
-        a = tf.constant(A)
-        b = tf.constant(B)
-        c = a + b
-        with tf.Session() as sess:
-            single = sess.run(c)
-            lst = sess.run([a, c])
-            tup = sess.run((b,))
-            dct = sess.run({"x": a, "y": [b, (c,)]})
-    arr = np.asarray
-    return {"single": arr(single), "list": [arr(v) for v in lst], "tuple": [arr(v) for v in tup],
-            "dict_keys": sorted(dct), "dict_x": arr(dct["x"]), "dict_y0": arr(dct["y"][0]), "dict_y10": arr(dct["y"][1][0]),
-            "types": [type(lst).__name__, type(tup).__name__, type(dct).__name__, type(dct["y"]).__name__,
-                      type(dct["y"][1]).__name__]}
-
-
 def probe_shared(module, A, B):
     import numpy as np
     tf = module
@@ -470,15 +451,31 @@ def test_errors(student, case):
 
 @pytest.mark.points(2)
 def test_fetch_structures(student, rng):
+    """Driven through handles: the graph's Tensors and the Session stay in the student's process;
+    the fetch structures built here hold references to them."""
     A, B = _vals(rng, 2, 3), _vals(rng, 2, 3)
-    got = student.probe(probe_fetch_structures, A, B)
-    assert got["types"] == ["list", "tuple", "dict", "list", "tuple"], (
-        f"run() must return the fetches' structure (list, tuple, dict, nested list, nested tuple), got {got['types']}")
-    assert got["dict_keys"] == ["x", "y"], f"dict fetch keys: {got['dict_keys']}"
-    assert_close(got["single"], A + B, name="run(c)", rtol=1e-12)
-    assert_close(got["list"], [A, A + B], name="run([a, c])", rtol=1e-12)
-    assert_close(got["tuple"], [B], name="run((b,))", rtol=0)
-    assert_close([got["dict_x"], got["dict_y0"], got["dict_y10"]], [A, B, A + B], name="run({'x': a, 'y': [b, (c,)]})", rtol=1e-12)
+    student.reset_default_graph()
+    a = student.constant(A, name="a")
+    b = student.constant(B, name="b")
+    c = student.add(a, b, name="c")
+    assert c.get("op_type") == "Add" and c.get("name") == "c", f"add(a, b, name='c') built {c!r}"
+    sess = student.Session()
+    single = sess.run(c)
+    lst = sess.run([a, c])
+    tup = sess.run((b,))
+    dct = sess.run({"x": a, "y": [b, (c,)]})
+    log = sess.last_run_nodes
+    sess.close()
+    types = [type(v).__name__ for v in (lst, tup, dct, dct.get("y") if isinstance(dct, dict) else None)]
+    types.append(type(dct["y"][1]).__name__ if types[2:4] == ["dict", "list"] and len(dct["y"]) == 2 else "?")
+    assert types == ["list", "tuple", "dict", "list", "tuple"], (
+        f"run() must return the fetches' structure (list, tuple, dict, nested list, nested tuple), got {types}")
+    assert sorted(dct) == ["x", "y"], f"dict fetch keys: {sorted(dct)}"
+    assert_close(single, A + B, name="run(c)", rtol=1e-12)
+    assert_close(lst, [A, A + B], name="run([a, c])", rtol=1e-12)
+    assert_close(tup, (B,), name="run((b,))", rtol=0)
+    assert_close(dct, {"x": A, "y": [B, (A + B,)]}, name="run({'x': a, 'y': [b, (c,)]})", rtol=1e-12)
+    assert sorted(log) == ["a", "b", "c"], f"last_run_nodes after run(dict) must be a, b, c: {log}"
 
 
 @pytest.mark.points(3)

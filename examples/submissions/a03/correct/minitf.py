@@ -587,7 +587,9 @@ class Session:
 
 
 def _flatten(fetches, flat):
-    """Appends the Tensors of a fetch structure to ``flat``; returns a description to rebuild it."""
+    """Appends the Tensors of a fetch structure to ``flat`` (depth first, in order); returns a
+    description of the structure that ``_rebuild`` turns back into the same structure of values.
+    Raises TypeError for anything that is not a Tensor, list, tuple or dict."""
     if isinstance(fetches, Tensor):
         flat.append(fetches)
         return len(flat) - 1
@@ -599,6 +601,8 @@ def _flatten(fetches, flat):
 
 
 def _rebuild(structure, values):
+    """The fetch structure described by ``structure`` (from ``_flatten``) with each Tensor
+    replaced by its value; ``values[i]`` is the value of ``flat[i]``."""
     if isinstance(structure, int):
         return values[structure]
     kind, inner = structure
