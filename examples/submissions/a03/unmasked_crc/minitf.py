@@ -401,7 +401,18 @@ def _broadcast_to_input(g, shape, axis, keepdims, mean):
 
 
 def _compute(node, args):
-    """The value of ``node`` from the values ``args`` of its inputs (in order)."""
+    """The value of ``node`` from the values ``args`` of its inputs (in order).
+
+    op_type -> value (``node.attrs`` in brackets):
+        "Const" -> a copy of attrs["value"];  "Add", "Sub", "Mul", "Neg" -> numpy's;
+        "MatMul" [transpose_a, transpose_b] -> op(a) @ op(b);  "Square" -> x ** 2;
+        "Sigmoid" -> 1 / (1 + exp(-x)) (no overflow warning for large |x|);
+        "Mean", "Sum" [axis, keepdims] -> np.mean / np.sum as an array (0-d for a full reduction);
+        "OnesLike" -> float ones of x's shape;  "SumToShapeOf" -> ``_sum_to_shape(g, x.shape)``;
+        "BroadcastLike" [axis, keepdims, mean] -> ``_broadcast_to_input(g, x.shape, ...)``;
+        "NoOp" -> None;  "ScalarSummary" [tag] -> ``_scalar_summary_bytes(tag, x)``;
+        "MergeSummary" -> the inputs' bytes concatenated.
+    """
     op, at = node.op_type, node.attrs
     if op == "Const":
         return at["value"].copy()
@@ -556,7 +567,23 @@ class Session:
         return feeds
 
     def _evaluate(self, node, cache, state, pending, log):
-        """The value of ``node`` in this run: memoized in ``cache``, computed inputs first."""
+        """The value of ``node`` in this run (a suggested helper of ``run``; any design that keeps
+        run's contract is fine).
+
+        Args:
+            node: the Tensor to compute.
+            cache: {Tensor: value} of this run: the feeds, then every value computed so far
+                (a node found here is neither computed again nor are its inputs).
+            state: {Variable: np.ndarray}, this session's variable values at the START of the run.
+            pending: list of (Variable, new value), the assignments to apply at the end.
+            log: names of the nodes computed so far (becomes ``last_run_nodes``).
+
+        Computes the inputs first (an "Assign"/"AssignSub" does not compute its variable input,
+        inputs[0], only the value input), then the control inputs, then the node itself:
+        Placeholder -> InvalidArgumentError (it was not fed); VariableV2 -> its value in ``state``
+        (FailedPreconditionError if absent); Assign/AssignSub -> the new value, recorded in
+        ``pending``; anything else -> ``_compute``.
+        """
         if node in cache:
             return cache[node]
         operands = node.inputs[1:] if node.op_type in ("Assign", "AssignSub") else node.inputs
