@@ -297,7 +297,7 @@ def test_gradients_are_nodes(student, rng):
 
 @pytest.mark.points(14)
 @pytest.mark.parametrize("case", GRAD_CASES)
-def test_gradient_per_op(student, rng, case):
+def test_gradients_per_op(student, rng, case):
     A, B, G = _case_inputs(case, rng)
     got = student.probe(probe_grad_case, case, A, B, G)
     exp = _analytic(case, A, B, G)
@@ -306,7 +306,7 @@ def test_gradient_per_op(student, rng, case):
 
 
 @pytest.mark.points(3)
-def test_gradient_two_paths(student, rng):
+def test_gradients_two_paths(student, rng):
     X0 = rng.standard_normal((2, 3))
     gy, gz = student.probe(probe_two_paths, X0)
     assert_close(gy, 2 * X0 + 1, name="d/dx sum(x*x + x): x is used on two paths, and the path gradients add up",
@@ -315,7 +315,7 @@ def test_gradient_two_paths(student, rng):
 
 
 @pytest.mark.points(2)
-def test_gradient_unconnected_is_none(student, rng):
+def test_gradients_unconnected_is_none(student, rng):
     W0, V0 = rng.standard_normal((2, 2)), rng.standard_normal((2, 2))
     kinds, gw = student.probe(probe_unconnected, W0, V0)
     assert kinds[1] == "None" and kinds[2] == "None", (
@@ -325,7 +325,7 @@ def test_gradient_unconnected_is_none(student, rng):
 
 
 @pytest.mark.points(4)
-def test_gradient_check_two_layer_net(student, ref, rng):
+def test_gradients_check_two_layer_net(student, ref, rng):
     n_x, n_h, m = 3, 4, 5
     params = {"W1": rng.standard_normal((n_h, n_x)), "b1": 0.1 * rng.standard_normal((n_h, 1)),
               "W2": rng.standard_normal((1, n_h)), "b2": 0.1 * rng.standard_normal((1, 1))}
@@ -353,7 +353,7 @@ def _coupled(rng):
 
 
 @pytest.mark.points(3)
-def test_one_step_simultaneous(student, rng):
+def test_minimize_one_step_simultaneous(student, rng):
     u0, v0, X, Y, lr = _coupled(rng)
     u1, v1 = student.probe(probe_one_step, u0, v0, X, Y, lr, False)
     r = u0 * v0 * X - Y
@@ -363,7 +363,7 @@ def test_one_step_simultaneous(student, rng):
 
 
 @pytest.mark.points(2)
-def test_run_train_and_loss_returns_pre_update_loss(student, rng):
+def test_minimize_run_with_loss_returns_pre_update_loss(student, rng):
     u0, v0, X, Y, lr = _coupled(rng)
     before, after = student.probe(probe_one_step, u0, v0, X, Y, lr, True)
     r = u0 * v0 * X - Y
@@ -392,7 +392,7 @@ def test_compute_gradients_var_list(student, rng):
 
 @pytest.mark.points(5)
 @pytest.mark.timeout(30)
-def test_linear_regression_matches_lstsq(student, ref, figure):
+def test_minimize_linear_regression_matches_lstsq(student, ref, figure):
     X, Y = data.linear_data()
     got = student.probe(probe_linear_regression, X, Y, 0.1, 200)
     figure("MSE loss per step (lr 0.1, linear_data)", {"your loss": got["losses"],

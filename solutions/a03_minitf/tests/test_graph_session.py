@@ -335,7 +335,7 @@ def _vals(rng, *shape):
 # ============================================================================ graph, names, default graph (8)
 
 @pytest.mark.points(3)
-def test_build_computes_nothing(student, rng):
+def test_add_builds_a_node_computes_nothing(student, rng):
     """«保存的是计算过程而非计算结果»: a + b is an "Add" node; values exist only in Session.run."""
     A, B = _vals(rng, 2, 3), _vals(rng, 2, 3)
     x0, x1 = _vals(rng, 2, 2), _vals(rng, 2, 2)
@@ -350,7 +350,7 @@ def test_build_computes_nothing(student, rng):
 
 
 @pytest.mark.points(2)
-def test_unique_names(student, ref):
+def test_graph_unique_name(student, ref):
     got = student.probe(probe_names)
     expected = probe_names(ref)
     assert len(set(got["all"])) == len(got["all"]), f"node names in a graph must be unique, got {got['all']}"
@@ -360,7 +360,7 @@ def test_unique_names(student, ref):
 
 
 @pytest.mark.points(3)
-def test_default_graph_and_graph_def(student, ref):
+def test_default_graph_and_as_graph_def(student, ref):
     got = student.probe(probe_default_graph)
     exp = probe_default_graph(ref)
     assert got["inner_is_g"] and got["b_graph_is_g"], "inside `with g.as_default():` new nodes must go to g"
@@ -432,7 +432,7 @@ ERRORS = {"uninitialized": ("FailedPreconditionError", "Wvar"), "missing_feed": 
 
 @pytest.mark.points(3)
 @pytest.mark.parametrize("case", list(ERRORS))
-def test_errors(student, case):
+def test_session_run_errors(student, case):
     good = student.probe(probe_error, "none")
     assert_close(good, np.full((1, 2), 3.0), name="Variable ones(1,3) @ placeholder fed ones(3,2)", rtol=1e-12)
     exc, match = ERRORS[case]
@@ -450,7 +450,7 @@ def test_errors(student, case):
 # ============================================================================ Session.run (15)
 
 @pytest.mark.points(2)
-def test_fetch_structures(student, rng):
+def test_session_run_fetch_structures(student, rng):
     """Driven through handles: the graph's Tensors and the Session stay in the student's process;
     the fetch structures built here hold references to them."""
     A, B = _vals(rng, 2, 3), _vals(rng, 2, 3)
@@ -479,7 +479,7 @@ def test_fetch_structures(student, rng):
 
 
 @pytest.mark.points(3)
-def test_shared_subexpression_once(student, rng):
+def test_session_run_computes_each_node_once(student, rng):
     A, B = _vals(rng, 2, 2), _vals(rng, 2, 2)
     values, log = student.probe(probe_shared, A, B)
     d = A * B
@@ -492,7 +492,7 @@ def test_shared_subexpression_once(student, rng):
 
 
 @pytest.mark.points(2)
-def test_run_log_topological(student, rng):
+def test_session_run_log_topological(student, rng):
     n_const = 3
     recipe = []
     for k in range(n_const, n_const + 12):
@@ -512,7 +512,7 @@ def test_run_log_topological(student, rng):
 
 
 @pytest.mark.points(2)
-def test_unrelated_branch_not_evaluated(student, rng):
+def test_session_run_only_fetched_subgraph(student, rng):
     A = _vals(rng, 2, 3)
     value, log = student.probe(probe_unrelated, A)
     assert_close(value, A ** 2, name="run(square(a)) in a graph that also has an unfed placeholder branch", rtol=1e-12)
@@ -522,7 +522,7 @@ def test_unrelated_branch_not_evaluated(student, rng):
 
 
 @pytest.mark.points(2)
-def test_feed_prunes_inputs(student, rng):
+def test_session_run_feed_prunes_inputs(student, rng):
     D = _vals(rng, 2, 2)
     value, log = student.probe(probe_feed_prune, D)
     assert_close(value, D + 1.0, name="run(e = d + 1, feed_dict={d: D})", rtol=1e-12)
@@ -530,7 +530,7 @@ def test_feed_prunes_inputs(student, rng):
 
 
 @pytest.mark.points(2)
-def test_snapshot_semantics(student, rng):
+def test_session_run_snapshot_semantics(student, rng):
     x0, d = _vals(rng, 2, 2), _vals(rng, 2, 2)
     seen, after1, after2 = student.probe(probe_snapshot, x0, d)
     assert_close(after1, x0 - d, name="v after run([v.assign_sub(d), v + 0])", rtol=1e-12)
@@ -541,7 +541,7 @@ def test_snapshot_semantics(student, rng):
 
 
 @pytest.mark.points(2)
-def test_feed_variable_overrides_for_one_run(student, rng):
+def test_session_run_feed_variable_for_one_run(student, rng):
     x0, xf = _vals(rng, 2, 3), _vals(rng, 2, 3)
     fed, plain, direct = student.probe(probe_feed_variable, x0, xf)
     assert_close(fed, 3 * xf, name="run(3 * v, feed_dict={v: xf})", rtol=1e-12)
