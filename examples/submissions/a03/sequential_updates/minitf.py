@@ -213,6 +213,9 @@ def _op(op_type, inputs, attrs=None, name=None, control_inputs=()):
 
 
 def _make_const(value, dtype, name, graph):
+    """A "Const" node of ``graph`` named ``name`` (default "Const"), attrs {"value": a COPY of
+    ``value`` as an np.ndarray of ``dtype``, "dtype": np.dtype(dtype)}; used by ``constant``,
+    ``Variable`` (its initial value) and ``_as_tensor`` (numbers used as operands)."""
     return Tensor("Const", [], {"value": np.array(value, dtype=dtype), "dtype": np.dtype(dtype)}, name or "Const", graph)
 
 
