@@ -212,7 +212,7 @@ def honest():
 def test_runtime_guard_refuses_back_doors_around_the_import_block(make_student, attempt, rule):
     st = make_student(BACKDOORS, block_modules=("torch", "jax", "tensorflow", "autograd", "sklearn"))
     assert st.honest() == pytest.approx(0.46211715726000974)  # numpy itself still works
-    with pytest.raises(StudentError, match="PermissionError") as info:
+    with pytest.raises(StudentError, match="ImportError" if rule.startswith("importing") else "PermissionError") as info:
         getattr(st, attempt)()
     assert rule in str(info.value) and "numpy-only" in str(info.value)
     session = object.__getattribute__(st, "_session")

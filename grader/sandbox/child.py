@@ -194,25 +194,25 @@ def install_guard(blocked) -> None:
     """Refuses, from now on in this process, imports of the ``blocked`` frameworks (even after
     ``sys.modules`` is cleaned or through ``exec`` of an encoded string), starting programs and
     loading native code. An audit hook cannot be removed once added (PEP 578), so student code
-    loaded later cannot switch it off. Each refusal raises in the student's call (the test that
-    triggered it fails) and is recorded in :data:`FINDINGS` for the grading process, whose
+    loaded later cannot switch it off. Each refusal raises in the student's call (ImportError for
+    an import, PermissionError otherwise: the test that triggered it fails) and is recorded in :data:`FINDINGS` for the grading process, whose
     policy (CONVENTIONS §4) withholds the points of the functions involved."""
     blocked = frozenset(blocked)
     refused = _REFUSED_EVENTS
 
-    def refuse(rule: str) -> None:
+    def refuse(rule: str, error: type[Exception]) -> None:
         message = f"refused by the sandbox: {rule} is not allowed in a numpy-only assignment (CONVENTIONS §4)"
         if len(FINDINGS) < MAX_FINDINGS:
             FINDINGS.append(message)
-        raise PermissionError(message)
+        raise error(message)
 
     def hook(event: str, args: tuple) -> None:
         if event == "import":
             top = str(args[0]).partition(".")[0]
             if top in blocked:
-                refuse(f"importing {top}")
+                refuse(f"importing {top}", ImportError)
         elif event in refused:
-            refuse(refused[event])
+            refuse(refused[event], PermissionError)
 
     sys.addaudithook(hook)
 

@@ -25,6 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.grading import scratch
 from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTimeout, StudentError
@@ -126,6 +127,12 @@ def require_isolation(requested: str) -> str:
         "(docs/SECURITY.md lists what it does not stop), recorded in every result.")
 
 
+def _become_nobody() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
 @functools.cache
 def nobody_can_run_python() -> bool:
     """Whether the interpreter is reachable by uid nobody (it is not under a 0700 /root)."""
@@ -134,7 +141,7 @@ def nobody_can_run_python() -> bool:
     try:
         r = subprocess.run([sys.executable, "-I", "-c", "import numpy, grader"], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30,
-                           preexec_fn=lambda: (os.setgroups([]), os.setgid(NOBODY), os.setuid(NOBODY)))
+                           preexec_fn=_become_nobody)
     except (OSError, subprocess.SubprocessError):
         return False
     return r.returncode == 0
@@ -201,7 +208,10 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
 
 
 def _bwrap_args(cfg: SandboxConfig, workdir: str) -> list[str]:
-    args = [bwrap_executable()]
+    exe = bwrap_executable()
+    if exe is None:
+        raise SandboxError("namespace isolation needs bwrap, and none was found")
+    args = [exe]
     for path in SYSTEM_DIRS:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
@@ -281,7 +291,7 @@ class Zygote:
     def __init__(self, cfg: SandboxConfig):
         self.cfg = cfg
         self.proc: subprocess.Popen | None = None
-        self.sock = None
+        self.sock: Any = None  # the control socket (socket.socket) once started
         self._buf = b""
 
     @property
@@ -372,12 +382,13 @@ class Sandbox:
         self.zygote = zygote if self.isolation == "namespaces" else None
         self.zchild: int | None = None  # pid (inside the sandbox) of a zygote-forked child
         self.proc: subprocess.Popen | None = None
-        self.local = None  # ChildServer in the 'none' mode
+        self.local: Any = None  # ChildServer in the 'none' mode
         self.generation = 0
         self.start_kind = ""  # how the child was started last: "warm" (forked from the zygote), "cold", "in-process"
         self.seq = 0
-        self._stderr_path = None
-        self._w = self._r = None
+        self._stderr_path: str | None = None
+        self._w: int | None = None
+        self._r: int | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
@@ -385,7 +396,7 @@ class Sandbox:
         if self.isolation == "none":
             return self.local is not None
         if self.zchild is not None:
-            return self.zygote.alive
+            return self.zygote is not None and self.zygote.alive
         return self.proc is not None and self.proc.poll() is None
 
     def start(self) -> None:
@@ -434,6 +445,8 @@ class Sandbox:
         self.request({"op": "hello"}, [], timeout=self.cfg.start_timeout_s)
 
     def _start_from_zygote(self) -> bool:
+        if self.zygote is None:
+            return False
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         fd, self._stderr_path = scratch.mkstemp("dlgrade-stderr-")
@@ -457,6 +470,8 @@ class Sandbox:
     def _stop_zygote_child(self) -> int | None:
         """Kills the forked child (and all it started) through the zygote; its exit code."""
         code = None
+        if self.zygote is None:
+            return None
         try:
             reply = self.zygote.request({"op": "reset"}, timeout=10)
             code = (reply.get("exits") or {}).get(str(self.zchild))
@@ -493,9 +508,11 @@ class Sandbox:
 
     def _close_pipes(self) -> None:
         for fd in (self._w, self._r):
+            if fd is None:
+                continue
             try:
                 os.close(fd)
-            except (OSError, TypeError):
+            except OSError:
                 pass
         self._w = self._r = None
         if self._stderr_path:
@@ -506,6 +523,8 @@ class Sandbox:
             self._stderr_path = None
 
     def stderr_tail(self, n: int = 4000) -> str:
+        if self._stderr_path is None:
+            return ""
         try:
             with open(self._stderr_path, "rb") as f:
                 f.seek(0, os.SEEK_END)
@@ -559,6 +578,8 @@ class Sandbox:
         return reply, reply_payloads
 
     def _wait_exit(self):
+        if self.proc is None:
+            return None
         try:
             return self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -587,8 +608,8 @@ def error_from_reply(reply: dict, where: str) -> Exception:
     exc_type = str(err.get("type", "Exception"))[:100]
     message = str(err.get("message", ""))[:2000]
     tb = str(err.get("traceback", ""))[:6000]
-    mro = err.get("mro") if isinstance(err.get("mro"), list) else [exc_type]
-    mro = [str(m)[:100] for m in mro[:20]]
+    given = err.get("mro")
+    mro = [str(m)[:100] for m in given[:20]] if isinstance(given, list) else [exc_type]
     if exc_type == "MemoryError":
         return SandboxCrash(f"{where} ran out of memory (MemoryError)\n{tb}".rstrip())
     return StudentError(exc_type, message, tb, mro=mro, where=where)
