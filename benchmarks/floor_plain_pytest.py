@@ -59,7 +59,7 @@ def _as_student(fn, name):
     def call(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of the measured code is a result
             mro = [c.__name__ for c in type(exc).__mro__]
             raise StudentError(type(exc).__name__, str(exc), "", mro=mro, where=name) from None
     return call

@@ -115,9 +115,9 @@ def _compare(got, exp, name, rtol, atol, dtype, extra_keys):
         if missing:
             _fail(name, f"missing key(s) {missing}; got keys {sorted(map(str, got))}")
         if extra_keys == "forbid":
-            extra = [k for k in got if k not in exp]
-            if extra:
-                _fail(name, f"unexpected key(s) {extra}")
+            unexpected = [k for k in got if k not in exp]
+            if unexpected:
+                _fail(name, f"unexpected key(s) {unexpected}")
         for k in exp:
             _compare(got[k], exp[k], f"{name}[{k!r}]", rtol, atol, dtype, extra_keys)
         return
@@ -185,8 +185,8 @@ def _compare_arrays(got, exp, name, rtol, atol, dtype):
     if not bad.any():
         return
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1.0))), diff.shape) if diff.ndim else ()
-    worst = tuple(int(i) for i in worst)
+    worst_at = np.unravel_index(int(np.argmax(np.where(bad, diff, -1.0))), diff.shape) if diff.ndim else ()
+    worst = tuple(int(i) for i in worst_at)
     with np.errstate(all="ignore"):
         rel = diff / np.maximum(np.abs(e), 1e-300)
     lines = [

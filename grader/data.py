@@ -153,7 +153,7 @@ def preload() -> None:
     for loader in (_raw_digits, _raw_breast_cancer, _corpus):
         try:
             loader()
-        except Exception:
+        except Exception:  # noqa: BLE001 - an unreadable file is reported as a checksum mismatch
             pass
 
 

@@ -14,6 +14,7 @@ what is wrong, for the student's feedback. It never executes or unpickles anythi
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 MAX_RECORDS = 100_000
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
@@ -59,7 +60,8 @@ def _crc_problem(what: str, index: int, stored: int, data: bytes) -> str:
 def read_records(data: bytes, max_records: int = MAX_RECORDS) -> list[bytes]:
     """The data of every TFRecord in ``data``, both CRCs verified."""
     data = bytes(data)
-    out, pos = [], 0
+    out: list[bytes] = []
+    pos = 0
     while pos < len(data):
         i = len(out)
         if len(out) >= max_records:
@@ -98,10 +100,13 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
             raise EventFileError("varint longer than 10 bytes")
 
 
-def parse_fields(buf: bytes) -> list[tuple[int, int, object]]:
+def parse_fields(buf: bytes) -> list[tuple[int, int, Any]]:
     """[(field number, wire type, value)] of one protobuf message: int for varints, bytes for
     length-delimited fields, float for 64-bit (as double) and 32-bit (as float) fields."""
-    out, pos = [], 0
+    # a field's value is an int (varint), a float (32/64-bit) or bytes (length-delimited)
+    out: list[tuple[int, int, Any]] = []
+    pos = 0
+    value: Any
     while pos < len(buf):
         key, pos = _varint(buf, pos)
         field, wt = key >> 3, key & 7
@@ -168,7 +173,7 @@ def decode_event(buf: bytes) -> dict:
 
 def decode_summary(buf: bytes) -> list[tuple[str, float]]:
     """[(tag, simple_value)] of a serialized Summary (Values without simple_value are skipped)."""
-    out = []
+    out: list[tuple[str, float]] = []
     for field, wt, value in parse_fields(buf):
         if field != 1:
             continue
@@ -195,7 +200,7 @@ def decode_graph_def(buf: bytes) -> list[dict]:
         if field != 1:
             continue
         _expect("GraphDef", 1, "node", wt, _LEN, "NodeDef message")
-        node = {"name": None, "op": None, "inputs": []}
+        node: dict[str, Any] = {"name": None, "op": None, "inputs": []}
         for f2, wt2, v2 in parse_fields(value):
             if f2 in (1, 2, 3):
                 key = {1: "name", 2: "op", 3: "input"}[f2]

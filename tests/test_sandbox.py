@@ -295,7 +295,6 @@ def test_isolation_hides_the_course_and_blocks_writes_and_network(make_student, 
 
 
 def test_nothing_outlives_the_child(make_student, isolation, tmp_path):
-    marker = tmp_path / "marker"
     if not isolation.startswith("namespaces"):
         pytest.skip("a setsid'd grandchild escapes process-level isolation; namespaces are required")
     st = make_student("""

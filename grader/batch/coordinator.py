@@ -32,6 +32,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.grading import scratch
 from grader import __version__
@@ -98,7 +99,7 @@ def default_workers() -> int:
 
 def invalid_result(assignment: Assignment, item: Item, suite_hash: str) -> dict:
     """The result of a submission that could not be read: a 0 with the reason."""
-    result = {
+    result: dict[str, Any] = {
         "id": item.student_id,
         "path": str(item.source),
         "assignment": assignment.id,
@@ -106,8 +107,10 @@ def invalid_result(assignment: Assignment, item: Item, suite_hash: str) -> dict:
         "suite_hash": suite_hash,
         "engine_version": __version__,
         "isolation": "",
+        "start": "",
         "problems": [item.error],
         "static_findings": [],
+        "findings": [],
         "tests": [],
         "status": "invalid",
         "error": item.error,
@@ -120,10 +123,11 @@ def invalid_result(assignment: Assignment, item: Item, suite_hash: str) -> dict:
 
 
 def infra_result(assignment: Assignment, item: Item, suite_hash: str, error: str) -> dict:
-    result = {
+    result: dict[str, Any] = {
         "id": item.student_id, "path": str(item.source), "assignment": assignment.id,
         "content_hash": item.content_hash, "suite_hash": suite_hash, "engine_version": __version__,
-        "isolation": "", "problems": list(item.notes), "static_findings": [], "tests": [],
+        "isolation": "", "start": "", "problems": list(item.notes), "static_findings": [], "findings": [],
+        "tests": [],
         "status": "infra_error", "error": error,
     }
     finish_scores(result, assignment)
@@ -189,7 +193,7 @@ class RichReporter(Reporter):
     def __init__(self, console, show_lines: bool = True):
         self.console = console
         self.show_lines = show_lines
-        self.progress = None
+        self.progress: Any = None  # a rich Progress while a batch runs
         self.counts = {"graded": 0, "reused": 0, "invalid": 0, "infra_error": 0}
 
     def start(self, total, todo):
@@ -277,13 +281,17 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
 
         class _Both(Reporter):
             def start(self, total, todo): inner.start(total, todo)
-            def result(self, res, reused): inner.result(res, reused); on_result(res)
+            def result(self, res, reused):
+                inner.result(res, reused)
+                on_result(res)
+
             def message(self, text): inner.message(text)
             def finish(self): inner.finish()
         reporter = _Both()
 
     own_book = gradebook is not None and not isinstance(gradebook, Gradebook)
-    book: Gradebook | None = Gradebook(gradebook) if own_book else gradebook
+    book: Gradebook | None = (gradebook if isinstance(gradebook, Gradebook) or gradebook is None
+                              else Gradebook(gradebook))
     roster_map = read_roster(roster) if roster else None
     intake: Intake = collect(Path(root), assignment.submit, roster_map)
     try:
@@ -331,6 +339,7 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
         reporter.start(len(intake.items), len(todo))
         try:
             for idx, item, run_id in pending_reuse:
+                assert book is not None  # reuse needs a gradebook
                 res = book.result(run_id)
                 res["path"] = str(item.source)
                 cur = book.current_run(assignment.id, item.student_id)

@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.grading.lifetime import die_with_parent
 from grader.grading import scratch
@@ -149,7 +150,7 @@ def warm_up(assignment: Assignment) -> None:
         for name in assignment.submit:
             try:
                 plugin.load_reference(name[:-3] if name.endswith(".py") else name)
-            except Exception:  # a broken reference shows up, with its traceback, in the tests
+            except Exception:  # noqa: BLE001 - a broken reference shows up, with its traceback, in the tests
                 pass
     grader.data.preload()  # the bundled data sets (25 ms), parsed once here rather than in every worker
     # A probe sends its source, read with inspect.getsource; the first call compiles the
@@ -169,7 +170,7 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
     zygote = zygote_for(assignment, options)
     staged = stage_submission(Path(submission), assignment.submit, assignment.provided_files(),
                               only_required=options.only_required, dest=zygote.cfg.workdir if zygote else None)
-    result = {
+    result: dict[str, Any] = {
         "id": student_id,
         "path": str(submission),
         "assignment": assignment.id,
@@ -199,14 +200,14 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         apply_findings(result, banned)
         if error:
             result["error"] = error
-    except Exception as exc:  # an infrastructure failure: reported, never scored as a pass
+    except Exception as exc:  # noqa: BLE001 - an infrastructure failure: reported, never scored as a pass
         result["status"] = "infra_error"
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         if zygote is not None:
             try:
                 zygote.request({"op": "reset"})  # nothing of this submission may outlive it
-            except Exception:
+            except Exception:  # noqa: BLE001 - a broken warm-start server is simply stopped
                 zygote.stop()
         staged.cleanup()
     finish_scores(result, assignment)

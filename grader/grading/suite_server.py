@@ -29,6 +29,9 @@ class ServerGone(Exception):
 
 
 class SuiteServer:
+    zygote = None  # the warm-start server its workers' children fork from (set by the runner)
+    key: tuple = ()  # the runner's cache key for this server
+
     def __init__(self, pytest_args: list, ctx, plugin_factory):
         jobs_r, self._jobs_w = os.pipe()
         self._events_r, events_w = os.pipe()
@@ -60,7 +63,8 @@ class SuiteServer:
         try:
             done = self._event(deadline)
         except TimeoutError:
-            os.kill(worker, signal.SIGKILL)
+            if worker is not None:
+                os.kill(worker, signal.SIGKILL)
             self._event(deadline=time.monotonic() + 30)
             return f"the suite's time limit of {timeout_s:g} s was reached; unfinished tests earn nothing"
         if done.get("signal"):

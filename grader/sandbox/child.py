@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 import traceback
+from typing import Any
 
 from grader.sandbox.protocol import Decoder, Encoder, Reader, write_message
 
@@ -37,7 +38,7 @@ class ChildServer:
         self.handles[hid] = obj
         try:
             text = repr(obj)
-        except Exception:  # a student's __repr__ may raise
+        except Exception:  # noqa: BLE001 - a student's __repr__ may raise
             text = f"<{type(obj).__name__}>"
         tname = f"{type(obj).__module__}.{type(obj).__qualname__}"
         return {"$": "handle", "id": hid, "type": tname, "repr": text[:200], "callable": callable(obj)}
@@ -86,7 +87,7 @@ class ChildServer:
         text = "".join(traceback.format_list(frames))
         try:
             message = str(exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a student's exception whose __str__ raises
             message = "<unprintable exception>"
         return {
             "type": type(exc).__name__,
@@ -149,7 +150,7 @@ class ChildServer:
         source, name = header.get("source"), header.get("name")
         if not isinstance(source, str) or not isinstance(name, str):
             raise ValueError("malformed probe")
-        namespace = {"__name__": "dlgrade_probe"}
+        namespace: dict[str, Any] = {"__name__": "dlgrade_probe"}
         exec(compile(source, f"<probe {name}>", "exec"), namespace)  # noqa: S102 - grader-authored code
         module = self._module(header["module"]) if header.get("module") else None
         args = dec.decode(header.get("args", {"$": "list", "v": []}))
@@ -167,7 +168,7 @@ def block_modules(names) -> None:
     installs the run-time guard that a student cannot undo (see :func:`install_guard`)."""
     names = [n for n in names if n]
     for name in names:
-        sys.modules[name] = None
+        sys.modules[name] = None  # type: ignore[assignment]  # None in sys.modules makes `import name` fail
     if names:
         install_guard(names)
 
@@ -255,7 +256,7 @@ def serve(fd_in: int, fd_out: int, server: ChildServer) -> None:
     while True:
         try:
             header, payloads = reader.read()
-        except Exception:  # the grading process closed the pipe or sent garbage: nothing to do
+        except Exception:  # noqa: BLE001 - the grading process closed the pipe or sent garbage: nothing to do
             return
         if header.get("op") == "shutdown":
             return
@@ -263,7 +264,7 @@ def serve(fd_in: int, fd_out: int, server: ChildServer) -> None:
         reply = server.with_findings(reply)
         try:
             write_message(fd_out, reply, reply_payloads)
-        except Exception as exc:  # e.g. an unencodable reply; report it instead of dying
+        except Exception as exc:  # noqa: BLE001 - e.g. an unencodable reply; report it instead of dying
             write_message(fd_out, {"seq": header.get("seq"), "ok": False, "error": {
                 "type": "ProtocolError", "mro": ["ProtocolError"], "message": f"could not send the result: {exc}",
                 "traceback": ""}}, [])

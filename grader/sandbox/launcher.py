@@ -239,7 +239,7 @@ def always_exposed() -> tuple:
         from grader.data import datasets_dir
 
         paths.append(str(datasets_dir()))
-    except Exception:  # no data folder: nothing to show
+    except Exception:  # noqa: BLE001 - no data folder: nothing to show
         pass
     for p in sys.path:
         if p.endswith("site-packages") and os.path.isdir(p):
@@ -587,7 +587,7 @@ class Sandbox:
 
 
 def _make_readable_by_nobody(path: Path) -> None:
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chmod(root, 0o777)
         for f in files:
             os.chmod(os.path.join(root, f), 0o666)

@@ -28,6 +28,9 @@ and never unpickles anything.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import io
 import json
 import math
@@ -69,7 +72,7 @@ class Encoder:
     grading process only ever sends plain values and refs).
     """
 
-    to_handle: object = None
+    to_handle: Callable[[Any], dict] | None = None
     payloads: list = field(default_factory=list)
 
     def _payload(self, data: bytes) -> int:
@@ -203,8 +206,8 @@ def _tensor_node(enc: Encoder, value):
 @dataclass
 class Decoder:
     payloads: list
-    from_handle: object = None  # (node) -> object; grading side makes Handle proxies
-    from_ref: object = None  # (id) -> object; child side resolves refs
+    from_handle: Callable[[dict], Any] | None = None  # grading side makes Handle proxies
+    from_ref: Callable[[Any], Any] | None = None  # child side resolves refs
     used: set = field(default_factory=set)
 
     def decode(self, node, depth: int = 0):
@@ -343,7 +346,7 @@ def load_npy(data: bytes) -> np.ndarray:
             raise ProtocolError(f"unsupported .npy version {version}")
     except ProtocolError:
         raise
-    except Exception as exc:  # numpy raises ValueError/SyntaxError/... on a broken header
+    except Exception as exc:  # noqa: BLE001 - numpy raises ValueError/SyntaxError/... on a broken header
         raise ProtocolError(f"malformed .npy header: {exc}") from None
     return _npy_body(data, f.tell(), shape, fortran, dtype)
 

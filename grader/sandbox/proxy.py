@@ -64,11 +64,11 @@ class Session:
             self._import_failures[name] = type(exc)(f"importing {name}.py: {exc}")
             raise _copy_error(self._import_failures[name]) from None
         if not reply.get("ok"):
-            exc = error_from_reply(reply, f"importing {name}.py")
-            if isinstance(exc, SandboxCrash):
+            failure = error_from_reply(reply, f"importing {name}.py")
+            if isinstance(failure, SandboxCrash):
                 self.sandbox.stop()
-            self._import_failures[name] = exc
-            raise _copy_error(exc)
+            self._import_failures[name] = failure
+            raise _copy_error(failure)
         self._imported.add(name)
 
     # -- requests ---------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def scan_banned(path: Path, rel: str, banned: dict) -> dict:
         tree = ast.parse(Path(path).read_bytes(), filename=rel)
     except (SyntaxError, ValueError):
         return {}
-    found = {}
+    found: dict[str, list[str]] = {}
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) or node.name not in banned:
             continue
@@ -85,7 +85,7 @@ def scan_banned(path: Path, rel: str, banned: dict) -> dict:
             for b in banned[node.name]:
                 if text and (_matches(text, b) or text == b.split(".")[-1] and isinstance(sub, ast.Constant)):
                     found.setdefault(node.name, []).append(
-                        f"{rel}:{sub.lineno}: {node.name} uses '{text}', which this assignment does not allow there")
+                        f"{rel}:{getattr(sub, 'lineno', node.lineno)}: {node.name} uses '{text}', which this assignment does not allow there")
     for name in found:
         found[name] = sorted(set(found[name]))
     return found

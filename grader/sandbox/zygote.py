@@ -23,6 +23,7 @@ import shutil
 import signal
 import socket
 import sys
+from typing import Any
 
 from grader.sandbox import child as child_mod
 
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
             request = json.loads(line)
             _reap()
             if request.get("op") == "spawn" and len(fds) == 3:
-                reply = {"pid": _spawn(request, fds, control)}
+                reply: dict[str, Any] = {"pid": _spawn(request, fds, control)}
                 fds = []
             elif request.get("op") == "reset":
                 _reset(opts.slot)

@@ -17,7 +17,7 @@ Layout. One module, with TF's sub-namespaces as plain classes: ``minitf.train``,
 ``tf.summary.FileWriter`` read as in TensorFlow). ``minitf_wire`` (provided, do not edit) has the
 protobuf field encoders and the CRC32C that event files need.
 
-Data layout (CURRICULUM 1.1): examples are columns, e.g. X (n_x, m), W (1, n_x), b (1, 1),
+Data layout (CONVENTIONS §1): examples are columns, e.g. X (n_x, m), W (1, n_x), b (1, 1),
 y_hat = W @ X + b (1, m). Values are numpy arrays, float64 unless a dtype says otherwise;
 numpy broadcasting rules apply to every elementwise op.
 """

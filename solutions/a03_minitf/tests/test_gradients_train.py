@@ -74,7 +74,7 @@ def probe_grads_are_nodes(module, W0, X):
         try:
             sess.run(grads[0])
             info["without_feed"] = "no error"
-        except Exception as exc:                     # reported, judged by the test
+        except Exception as exc:  # noqa: BLE001 - reported, judged by the test
             info["without_feed"] = type(exc).__name__
         info["value"] = np.asarray(sess.run(grads[0], {x: X}))
     return info

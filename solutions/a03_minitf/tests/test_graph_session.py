@@ -266,7 +266,7 @@ def probe_seed_snippet(module, x0, y0):
         f = x * x * y + y + 2
         # -- the seed's snippet (3.4 会话), verbatim --
         init = tf.global_variables_initializer()  # 定义全局初始化节点
-        with tf.Session() as sess:
+        with tf.Session() as sess:  # noqa: F841 - the seed's snippet, verbatim
             init.run()	# 初始化所有变量
             result = f.eval()
         # --
@@ -288,7 +288,7 @@ def probe_eval_variants(module, F):
         try:
             y.eval(feed_dict={x: F})
             raised = False
-        except Exception:
+        except Exception:  # noqa: BLE001 - whatever the student's code raised is judged by the test
             raised = True
     return {"explicit": np.asarray(explicit), "implicit": np.asarray(implicit), "inside_default": inside_default,
             "after_none": after_none, "raised_without_session": raised}

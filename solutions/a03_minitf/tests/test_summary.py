@@ -66,7 +66,6 @@ def probe_logged_regression(module, X, Y, lr, steps, max_bytes):
 
 
 def probe_merged(module, a0, b0):
-    import numpy as np
     tf = module
     with tf.Graph().as_default():
         a = tf.Variable(a0, name="a")
@@ -169,7 +168,7 @@ def test_filewriter_graph_event(student, submission_memo):
     run = _run(student, submission_memo)
     _, records = _records(run)
     graphs = []
-    for k, r in enumerate(records[:3]):    # the graph event follows the file_version event
+    for r in records[:3]:    # the graph event follows the file_version event
         try:
             event = decode_event(r)
         except EventFileError:             # a malformed summary event costs points in test_filewriter_scalar_events

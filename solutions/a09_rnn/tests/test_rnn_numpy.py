@@ -887,7 +887,7 @@ def _train_lm(student, rng, submission_memo):
     if "char_lm" not in memo:
         try:
             memo["char_lm"] = student.train_char_lm(data.CORPUS, rng=student.rng(_seed(rng))), None
-        except Exception as exc:        # reported by each test that needs the run
+        except Exception as exc:  # noqa: BLE001 - reported by each test that needs the run
             memo["char_lm"] = None, exc
     run, exc = memo["char_lm"]
     if exc is not None:
