@@ -291,3 +291,30 @@ def raises_student(exc_class, match: str | None = None):
                                  f"{err.message!r}") from None
         return
     raise GradingFailure(f"expected the call to raise {name}, but it returned normally")
+
+
+def same_value(a, b) -> bool:
+    """Exact equality for what crosses the sandbox: arrays by type, dtype, shape and values
+    (NaN equal to NaN), containers element by element, anything else with ``==``."""
+    if isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=b.dtype.kind in "fc")))
+    if isinstance(b, (list, tuple)):
+        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(b, dict):
+        return isinstance(a, dict) and a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in b)
+    return bool(a == b)
+
+
+def assert_args_unchanged(fname: str, sent, after, names) -> None:
+    """Fails when the student's ``fname`` modified an argument in place (CONVENTIONS §3).
+
+    ``sent`` are the arguments as the test sent them, ``after`` as the child held them after the
+    call (``student.call_with_args`` returns them), ``names`` their parameter names. A test of
+    this negative property must first check that the call did real work (its value), so that a
+    function that does nothing cannot earn it.
+    """
+    for name, s, a in zip(names, sent, after):
+        if not same_value(a, s):
+            _fail(fname, f"modified its argument {name!r} in place. Inputs must never be changed: work on new "
+                         f"arrays (e.g. X = X - mu, not X -= mu; or copy first)")
