@@ -387,6 +387,7 @@ class Sandbox:
         self.start_kind = ""  # how the child was started last: "warm" (forked from the zygote), "cold", "in-process"
         self.seq = 0
         self._stderr_path: str | None = None
+        self._private_base: Path | None = None  # process level: the child's own folder (removed at stop)
         self._w: int | None = None
         self._r: int | None = None
 
@@ -423,17 +424,25 @@ class Sandbox:
             cmd = _bwrap_args(self.cfg, workdir) + cmd
             nproc = _count_tasks_of_uid(os.getuid()) + self.cfg.extra_processes + 16
             drop = False
-        else:
+        env = _child_env(self.cfg)
+        cwd = str(self.cfg.workdir)
+        if self.isolation == "process":
             drop = root and nobody_can_run_python()
             nproc = self.cfg.extra_processes + 16 if drop or not root else 1 << 16
             if drop:
-                _make_readable_by_nobody(self.cfg.workdir)
+                # The child works in its own copy of the submission, in a folder only uid nobody
+                # (and root) can enter, with its own private temp and home folders: the grader's
+                # scratch (0700) and the shared /tmp are not its to use.
+                self._private_base, sub, home = _private_copy_for_nobody(self.cfg.workdir)
+                cwd = str(sub)
+                cmd[cmd.index("--workdir") + 1] = cwd
+                env.update(HOME=str(home), TMPDIR=str(home))
         fd, self._stderr_path = scratch.mkstemp("dlgrade-stderr-")
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
-                pass_fds=(to_child_r, from_child_w), env=_child_env(self.cfg), close_fds=True,
-                preexec_fn=_limits(self.cfg, nproc, drop), cwd=str(self.cfg.workdir),
+                pass_fds=(to_child_r, from_child_w), env=env, close_fds=True,
+                preexec_fn=_limits(self.cfg, nproc, drop), cwd=cwd,
             )
         finally:
             os.close(fd)
@@ -505,6 +514,9 @@ class Sandbox:
             pass
         self._close_pipes()
         self.proc = None
+        if self._private_base is not None:
+            shutil.rmtree(self._private_base, ignore_errors=True)
+            self._private_base = None
 
     def _close_pipes(self) -> None:
         for fd in (self._w, self._r):
@@ -586,18 +598,24 @@ class Sandbox:
             return None
 
 
-def _make_readable_by_nobody(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        os.chmod(root, 0o777)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o666)
-    p = Path(path)
-    # the parents (private temp dirs) must be traversable too
-    for parent in list(p.parents)[:2]:
-        try:
-            os.chmod(parent, os.stat(parent).st_mode | 0o111)
-        except OSError:
-            pass
+def _private_copy_for_nobody(workdir: Path) -> tuple[Path, Path, Path]:
+    """A folder for one process-level child: ``base`` (0711 in the shared temp folder: others
+    may pass through, not list it) holding ``submission`` (a copy of the staged submission) and
+    ``home`` (its temp and home folder), both owned by uid nobody with mode 0700."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="dlgrade-uid-"))
+    os.chmod(base, 0o711)
+    sub, home = base / "submission", base / "home"
+    shutil.copytree(workdir, sub, symlinks=False)
+    home.mkdir()
+    for root, dirs, files in os.walk(base):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), NOBODY, NOBODY, follow_symlinks=False)
+    for folder in (sub, home):
+        os.chmod(folder, 0o700)
+    return base, sub, home
+
 
 
 def error_from_reply(reply: dict, where: str) -> Exception:
