@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.errors import SandboxCrash, SandboxError, SandboxTimeout, StudentError
+from grader.sandbox.launcher import Sandbox, SandboxConfig
+from grader.sandbox.proxy import Session, StudentModule
 from grader.sandbox.staging import stage_submission
 
 
@@ -453,3 +457,54 @@ def test_only_system_folders_are_visible_not_other_copies_of_the_course(make_stu
         import shutil
 
         shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+PROCESS_PROBE = """
+import os, tempfile
+def who():
+    return {"uid": os.getuid(), "cwd": os.getcwd(), "tmp": tempfile.gettempdir(), "home": os.environ.get("HOME")}
+def read(path):
+    try:
+        return open(path).read()
+    except OSError as exc:
+        return type(exc).__name__
+def write(path):
+    try:
+        open(path, "w").write("x")
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+"""
+
+
+def test_process_level_child_drops_to_nobody_in_its_own_folder(tmp_path):
+    """At the process level (no namespaces) a root grader's child runs as uid nobody, in its own
+    0700 folder with its own temp and home, and can neither read the grader's private files nor
+    write into the grader's folders. Needs a root grader and an interpreter uid nobody can run
+    (a venv outside a 0700 home); elsewhere the child keeps the grader's uid (docs/SECURITY.md)."""
+    from grader.sandbox.launcher import nobody_can_run_python
+
+    if os.geteuid() != 0 or not nobody_can_run_python():
+        pytest.skip("the uid drop needs a root grader and an interpreter readable by uid nobody "
+                    "(this one lives under a private home)")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "mod.py").write_text(PROCESS_PROBE)
+    secret = tmp_path / "grader-private.txt"
+    secret.write_text("expected values")
+    os.chmod(tmp_path, 0o755)   # even where the grader's folder is readable, the file is not
+    os.chmod(secret, 0o600)
+    session = Session(Sandbox(SandboxConfig(workdir=sub, isolation="process")), "mod", 5.0)
+    try:
+        st = StudentModule(session, "mod")
+        me = st.who()
+        assert me["uid"] == 65534
+        assert me["cwd"] != str(sub) and me["cwd"].startswith(tempfile.gettempdir())
+        assert me["tmp"] == me["home"] and me["tmp"] != tempfile.gettempdir()
+        assert st.read(str(secret)) == "PermissionError"
+        assert st.write(str(sub / "forged.json")) == "PermissionError"
+        assert st.write(str(tmp_path / "results.json")) == "PermissionError"
+        base = Path(me["cwd"]).parent
+    finally:
+        session.close()
+    assert not base.exists(), "the child's private folder must be removed when it stops"
