@@ -273,7 +273,8 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
     # Untrusted code with hidden tests: "auto" means namespaces or nothing (IsolationUnavailable
     # names the cause and the fixes); the weaker level only when asked for by name. The concrete
     # level then enters the reuse key, so a regrade after a sandbox change really regrades.
-    options = dataclasses.replace(options, isolation=require_isolation(options.isolation))
+    protect = (str(assignment.solution_dir), str(Path(root).resolve()), os.path.expanduser("~"))
+    options = dataclasses.replace(options, isolation=require_isolation(options.isolation, protect))
     report = report if report is not None else BatchReport()
     reporter = reporter or CallbackReporter(on_result)
     if on_result and not isinstance(reporter, CallbackReporter):
