@@ -501,10 +501,11 @@ def test_flatten_backward(student, rng):
 
 @pytest.mark.points(1)
 def test_flatten_roundtrip(student, rng):
-    A = rng.standard_normal((1, 3, 2, 2))
+    """flatten_backward undoes flatten_forward (m = 3, so the order of examples matters)."""
+    A = rng.standard_normal((3, 2, 3, 2))
     A_flat, shape = student.flatten_forward(A)
-    assert_close(A_flat, A.reshape(1, -1).T, name="A_flat of one image", rtol=0)
     assert_close(student.flatten_backward(A_flat, shape), A, name="flatten_backward(*flatten_forward(A))", rtol=0)
+    assert_close(A_flat[:, 1], A[1].reshape(-1), name="column 1 of A_flat (image 1, C order)", rtol=0)
 
 
 # ============================================================================ SimpleConvNet (9)
