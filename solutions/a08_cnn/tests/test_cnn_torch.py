@@ -139,7 +139,7 @@ def probe_evaluate(module, state, X, y, train_mode):
 
 
 def probe_lenet_digits(module, seed, X, y, X_test, y_test, device, dtype_name):
-    """LeNet5 built on the CPU under `seed`, trained with train_classifier (5 epochs, batch 64, Adam 2e-3)
+    """LeNet5 built on the CPU under `seed`, trained with train_classifier (6 epochs, batch 64, Adam 3e-3)
     on `device`, scored with evaluate. On CUDA the float32 maths is IEEE (no TF32)."""
     import torch
     old = torch.backends.fp32_precision
@@ -148,7 +148,7 @@ def probe_lenet_digits(module, seed, X, y, X_test, y_test, device, dtype_name):
         torch.manual_seed(seed)
         model = module.LeNet5().to(getattr(torch, dtype_name))
         model = model.to(device)
-        losses = module.train_classifier(model, X, y, epochs=5, batch_size=64, lr=2e-3, device=device,
+        losses = module.train_classifier(model, X, y, epochs=6, batch_size=64, lr=3e-3, device=device,
                                          generator=torch.Generator().manual_seed(seed))
         acc = module.evaluate(model, X_test, y_test, device)
     finally:
@@ -307,11 +307,14 @@ def test_lenet5_structure_and_forward(student, ref, rng, torch_seed):
 @pytest.mark.points(4)
 @pytest.mark.timeout(60)
 def test_lenet5_digits_accuracy(student, submission_memo, torch_seed):
-    """LeNet5 on the 32x32 digits, 5 epochs, batch 64, Adam 2e-3: test accuracy >= 0.92."""
+    """LeNet5 on the 32x32 digits, 6 epochs, batch 64, Adam 3e-3: test accuracy >= 0.92.
+
+    The curriculum's 5 epochs at 2e-3 fell below 0.92 for 4 of 30 seeds of the reference (min 0.897), so a
+    correct submission would fail by chance; 6 epochs at 3e-3 gave min 0.927, mean 0.959 over 30 seeds."""
     res = _lenet_run(student, submission_memo, torch_seed, "cpu")
     acc = res["accuracy"]
     assert isinstance(acc, float), f"evaluate must return a Python float, got {type(acc).__name__}"
-    assert acc >= 0.92, f"LeNet5 test accuracy {acc:.3f} < 0.92 (the reference reaches 0.92-0.96)"
+    assert acc >= 0.92, f"LeNet5 test accuracy {acc:.3f} < 0.92 (the reference reaches 0.93-0.97)"
 
 
 # ============================================================================ AlexNetMini (4)
