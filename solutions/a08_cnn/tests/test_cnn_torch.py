@@ -307,14 +307,16 @@ def test_lenet5_structure_and_forward(student, ref, rng, torch_seed):
 @pytest.mark.points(4)
 @pytest.mark.timeout(60)
 def test_lenet5_digits_accuracy(student, submission_memo, torch_seed):
-    """LeNet5 on the 32x32 digits, 6 epochs, batch 64, Adam 3e-3: test accuracy >= 0.92.
+    """LeNet5 on the 32x32 digits, 6 epochs, batch 64, Adam 3e-3: test accuracy >= 0.90.
 
-    The curriculum's 5 epochs at 2e-3 fell below 0.92 for 4 of 30 seeds of the reference (min 0.897), so a
-    correct submission would fail by chance; 6 epochs at 3e-3 gave min 0.927, mean 0.959 over 30 seeds."""
+    Measured on the reference (CPU, float32): the curriculum's 5 epochs at 2e-3 gave accuracy < 0.92 for 4 of
+    30 seeds (min 0.897); 6 epochs at 3e-3 gave mean 0.96 over 40 seeds, but one seed in the grading run
+    reached only 0.919. With per-student seeds a 0.92 bar would fail correct work by chance, so the bar
+    is 0.90 (the typical bugs -- no ReLU, no zero_grad, a wrong layer -- are caught by their own tests)."""
     res = _lenet_run(student, submission_memo, torch_seed, "cpu")
     acc = res["accuracy"]
     assert isinstance(acc, float), f"evaluate must return a Python float, got {type(acc).__name__}"
-    assert acc >= 0.92, f"LeNet5 test accuracy {acc:.3f} < 0.92 (the reference reaches 0.93-0.97)"
+    assert acc >= 0.90, f"LeNet5 test accuracy {acc:.3f} < 0.90 (the reference reaches 0.92-0.975)"
 
 
 # ============================================================================ AlexNetMini (4)
@@ -433,7 +435,7 @@ def test_train_classifier_on_device(student, ref, rng, torch_seed, device):
                  rtol=1e-9, atol=1e-11)
     if want == "cuda":   # the end-to-end run on the GPU in float32 (IEEE, no TF32) meets the CPU bar too
         acc = _lenet_run(student, {}, torch_seed, "cuda")["accuracy"]
-        assert acc >= 0.92, f"LeNet5 trained on cuda: test accuracy {acc:.3f} < 0.92"
+        assert acc >= 0.90, f"LeNet5 trained on cuda: test accuracy {acc:.3f} < 0.90"
 
 
 @pytest.mark.points(2)
