@@ -50,13 +50,16 @@ def probe_unfold_without_conv(module, x, w, b, stride, padding):
     saved = {}
     targets = [(F, "conv2d"), (torch, "conv2d"), (torch, "convolution"), (torch.nn.Conv2d, "forward"),
                (torch.nn.Conv2d, "_conv_forward")]
+
+    def recorder(label):
+        def banned(*a, **k):
+            used.append(label)
+            raise RuntimeError(f"{label} is not allowed in conv2d_unfold")
+        return banned
+
     for owner, name in targets:
         saved[(owner, name)] = getattr(owner, name)
-
-        def banned(*a, _name=f"{getattr(owner, '__name__', owner)}.{name}", **k):
-            used.append(_name)
-            raise RuntimeError(f"{_name} is not allowed in conv2d_unfold")
-        setattr(owner, name, banned)
+        setattr(owner, name, recorder(f"{getattr(owner, '__name__', owner)}.{name}"))
     try:
         try:
             out = module.conv2d_unfold(x, w, b, stride=stride, padding=padding).detach()
@@ -208,18 +211,9 @@ def _digits_32():
     return x[perm[:1400]], y[perm[:1400]], x[perm[1400:]], y[perm[1400:]]
 
 
-def _lenet_run(student, memo, torch_seed, device):
-    key = ("lenet", device)
-    if key not in memo:
-        X, y, Xt, yt = _digits_32()
-        dtype = "float32"
-        try:
-            memo[key] = student.probe(probe_lenet_digits, torch_seed, X.float(), y, Xt.float(), yt, device, dtype)
-        except Exception as exc:                # reported by every test that judges this run
-            memo[key] = exc
-    if isinstance(memo[key], Exception):
-        raise memo[key]
-    return memo[key]
+def _lenet_run(student, torch_seed, device):
+    X, y, Xt, yt = _digits_32()
+    return student.probe(probe_lenet_digits, torch_seed, X.float(), y, Xt.float(), yt, device, "float32")
 
 
 # ============================================================================ conv2d_unfold (8)
@@ -306,17 +300,17 @@ def test_lenet5_structure_and_forward(student, ref, rng, torch_seed):
 
 @pytest.mark.points(4)
 @pytest.mark.timeout(60)
-def test_lenet5_digits_accuracy(student, submission_memo, torch_seed):
+def test_lenet5_digits_accuracy(student, torch_seed):
     """LeNet5 on the 32x32 digits, 6 epochs, batch 64, Adam 3e-3: test accuracy >= 0.90.
 
     Measured on the reference (CPU, float32): the curriculum's 5 epochs at 2e-3 gave accuracy < 0.92 for 4 of
-    30 seeds (min 0.897); 6 epochs at 3e-3 gave mean 0.96 over 40 seeds, but one seed in the grading run
-    reached only 0.919. With per-student seeds a 0.92 bar would fail correct work by chance, so the bar
-    is 0.90 (the typical bugs -- no ReLU, no zero_grad, a wrong layer -- are caught by their own tests)."""
-    res = _lenet_run(student, submission_memo, torch_seed, "cpu")
+    30 seeds (min 0.897); 6 epochs at 3e-3 gave mean 0.96 but min 0.917 over 70 seeds (3 of them < 0.92).
+    With per-student seeds a 0.92 bar would fail correct work by chance, so the bar is 0.90 (the typical
+    bugs -- no ReLU, no zero_grad, a wrong layer -- are caught by their own tests)."""
+    res = _lenet_run(student, torch_seed, "cpu")
     acc = res["accuracy"]
     assert isinstance(acc, float), f"evaluate must return a Python float, got {type(acc).__name__}"
-    assert acc >= 0.90, f"LeNet5 test accuracy {acc:.3f} < 0.90 (the reference reaches 0.92-0.975)"
+    assert acc >= 0.90, f"LeNet5 test accuracy {acc:.3f} < 0.90 (the reference: mean 0.96, lowest 0.917 over 70 seeds)"
 
 
 # ============================================================================ AlexNetMini (4)
@@ -434,7 +428,7 @@ def test_train_classifier_on_device(student, ref, rng, torch_seed, device):
     assert_close(res["losses"], losses, name=f"mini-batch losses on {device} vs the reference on cpu (float64)",
                  rtol=1e-9, atol=1e-11)
     if want == "cuda":   # the end-to-end run on the GPU in float32 (IEEE, no TF32) meets the CPU bar too
-        acc = _lenet_run(student, {}, torch_seed, "cuda")["accuracy"]
+        acc = _lenet_run(student, torch_seed, "cuda")["accuracy"]
         assert acc >= 0.90, f"LeNet5 trained on cuda: test accuracy {acc:.3f} < 0.90"
 
 
