@@ -220,7 +220,8 @@ def test_conv_forward_vertical_edge(student):
     W = np.array([[1.0, 0.0, -1.0]] * 3).reshape(1, 1, 3, 3)
     Z, _ = student.conv_forward(img, W, np.zeros(1), {"stride": 1, "pad": 0})
     assert_close(Z, np.tile(np.array([0.0, 30.0, 30.0, 0.0]), (1, 1, 4, 1)),
-                 name="edge detector [[1,0,-1]]x3 on step_edge_image()", rtol=0, atol=1e-12)
+                 name="edge detector [[1,0,-1]]x3 on step_edge_image()", rtol=0, atol=1e-12,
+                 hint="a flipped kernel gives -30: «对应元素相乘再求和» multiplies matching elements, no flip")
 
 
 @pytest.mark.points(1)
