@@ -78,3 +78,33 @@ def dlgrade(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
 
 def load_json(path: Path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def student_copies(release_nb: Path, dest_for) -> dict[str, Path]:
+    """Three students working on the notebook a tool released: ``reference`` fills every function
+    cell with the reference body, ``stub`` hands it in untouched, ``buggy`` is reference + the
+    mutant. Cells are matched by the function they define, so the tool's own metadata stays."""
+    import copy
+
+    from grader.integrations.notebook import segments_for
+
+    a = a04()
+    released = json.loads(Path(release_nb).read_text(encoding="utf-8"))
+    ref = {s.name: s.source for s in segments_for(a, "reference") if s.to_fill}
+
+    def filled():
+        nb = copy.deepcopy(released)
+        done = set()
+        for c in nb["cells"]:
+            text = "".join(c["source"])
+            for name in ref:
+                if c["cell_type"] == "code" and f"def {name}(" in text and "NotImplementedError" in text:
+                    c["source"] = ref[name].splitlines(keepends=True)
+                    done.add(name)
+        assert done == set(ref), f"function cells not found in {release_nb}: {set(ref) - done}"
+        return nb
+
+    out = {}
+    for student, nb in (("reference", filled()), ("stub", copy.deepcopy(released)), ("buggy", buggy_cells(filled(), a))):
+        out[student] = write_notebook(nb, dest_for(student))
+    return out

@@ -51,7 +51,7 @@ def source_notebook(a: Assignment, tests: list[dict]) -> dict:
     for t in tests:
         gid = safe_id(t["id"])
         text = f"**Hidden test** `{t['id']}` ({t['max_points']:g} points), graded by dlgrade after you submit."
-        cell = nbmod.markdown_cell(text, f"task-{gid}", nbgrader_meta(gid, task=True, points=t["max_points"]))
+        cell = nbmod.markdown_cell(text, f"task-{gid}", nbgrader_meta(gid, task=True, locked=True, points=t["max_points"]))
         cell["metadata"]["dlgrade"] = {"test_id": t["id"]}
         cells.append(cell)
     return nbmod.new_notebook(cells)
