@@ -514,6 +514,23 @@ def export_nbgrader_cmd(assignment, course_dir, isolation):
     console.print(f"wrote {path}")
 
 
+@export.command("otter")
+@click.argument("assignment")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True,
+              help="The sandbox level the autograder's dlgrade asks for.")
+@click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
+def export_otter_cmd(assignment, out_dir, isolation, secret):
+    """Write an otter-assign master notebook OUT_DIR/<id>.ipynb whose hidden tests delegate to dlgrade."""
+    from grader.integrations.otter_export import export_otter
+
+    try:
+        path = export_otter(_load(assignment), out_dir, isolation, _secret(secret))
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"wrote {path} (then: cd {out_dir} && otter assign {path.name} dist)")
+
+
 @export.command("gradescope")
 @click.argument("assignment")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
