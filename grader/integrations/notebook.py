@@ -47,16 +47,16 @@ def split_source(source: str) -> list[Segment]:
     start = 0
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-        end = node.end_lineno
+        last = end = node.end_lineno or node.lineno
         # indented comment lines after the last statement (### END SOLUTION) belong to the function
         while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t"):
             end += 1
-        while end > node.end_lineno and not lines[end - 1].strip():
+        while end > last and not lines[end - 1].strip():
             end -= 1
         text_lines = lines[first:end]
         to_fill = isinstance(node, ast.FunctionDef) and any(BEGIN.match(ln) for ln in text_lines)
         chunk = "".join(lines[start:end])
-        if to_fill:
+        if to_fill and isinstance(node, ast.FunctionDef):
             lead = "".join(lines[start:first])  # the comments above the function (a part's header) go with it
             segments.append(Segment(node.name, lead.strip("\n") + ("\n\n" if lead.strip() else "")
                                     + "".join(text_lines), True))
