@@ -40,6 +40,7 @@ def test_round_trip_reference_100_stub_0_buggy_between(tmp_path):
     assert any("sigmoid" in t for t in failed), failed
 
 
+@pytest.mark.slow
 def test_public_check_runs_on_a_saved_notebook(tmp_path):
     nb = build_notebook(a04(), "reference")
     (tmp_path / "a04_nn_basics.ipynb").write_text(json.dumps(nb), encoding="utf-8")
