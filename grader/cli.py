@@ -171,6 +171,14 @@ def check(assignment, path, isolation, device, keyword):
 
     a = _load(assignment)
     path = path or (Path.cwd() if (Path.cwd() / a.submit[0]).is_file() else a.student_dir)
+    if Path(path).suffix == ".ipynb":  # a saved notebook: its code cells, as intake grades them
+        from grader.batch.intake import IntakeError
+        from grader.integrations.notebook import notebook_as_folder
+
+        try:
+            path = notebook_as_folder(a, Path(path))
+        except IntakeError as exc:
+            raise click.ClickException(str(exc)) from None
     opts = GradeOptions(mode="public", isolation=isolation, device=device, keyword=keyword,
                         only_required=Path(path).resolve() == a.student_dir.resolve(),
                         hide=_hide(a) if (a.solution_dir.is_dir()) else (str(Path.home()),))
@@ -189,7 +197,7 @@ def check(assignment, path, isolation, device, keyword):
 
 @main.command()
 @click.argument("assignment")
-@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write the results document here.")
 @click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
 @click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
@@ -203,8 +211,13 @@ def check(assignment, path, isolation, device, keyword):
               help="CSV mapping submission names to student ids (columns like name,id or file,student_id).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask distributed cluster.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per submission (the progress bar stays).")
+@click.option("--nbgrader", "nbgrader_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="nbgrader course folder: grade submitted/<student>/<assignment>/*.ipynb and write every test's "
+                   "score into its gradebook.db (docs/INTEGRATIONS.md).")
+@click.option("--nbgrader-python", help="nbgrader's interpreter, when nbgrader is not installed beside dlgrade "
+                                         "[default: $DLGRADE_NBGRADER_PYTHON, else this one].")
 def grade(assignment, submissions, json_path, secret, isolation, device, workers, gradebook_path, regrade, roster,
-          scheduler, quiet):
+          scheduler, quiet, nbgrader_dir=None, nbgrader_python=None):
     """Grade SUBMISSIONS (a folder of per-student folders, zips, .py files or notebooks, or a zip of
     them) with the hidden tests, in parallel, into the gradebook; unchanged submissions are skipped."""
     from grader.batch.coordinator import BatchReport, RichReporter, grade_batch
@@ -215,6 +228,19 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
     a = _load(assignment)
     if not a.has_solutions:
         raise click.ClickException(f"{a.solution_dir} is missing: grading needs the hidden tests")
+    if nbgrader_dir is not None:
+        from grader.grading import scratch
+        from grader.integrations.nbgrader_grade import stage_submissions
+
+        if submissions is not None:
+            raise click.ClickException("give either SUBMISSIONS or --nbgrader, not both")
+        submissions = scratch.mkdtemp("dlgrade-nbgrader-") / a.id
+        try:
+            stage_submissions(a, nbgrader_dir, submissions)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    elif submissions is None:
+        raise click.ClickException("missing SUBMISSIONS (or --nbgrader COURSE_DIR)")
     opts = GradeOptions(secret=_secret(secret), isolation=isolation, device=device,
                         hide=_hide(a, submissions.resolve(), json_path.resolve().parent if json_path else None,
                                    gradebook_path.resolve().parent))
@@ -247,6 +273,15 @@ def grade(assignment, submissions, json_path, secret, isolation, device, workers
                       f"gradebook: {gradebook_path}")
     else:
         console.print(f"[yellow]no submissions found in {submissions}[/]")
+    if nbgrader_dir is not None and results:
+        from grader.integrations.nbgrader_grade import push
+
+        try:
+            written = push(a, nbgrader_dir, results, nbgrader_python)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+        console.print(f"nbgrader gradebook {nbgrader_dir / 'gradebook.db'}: "
+                      + ", ".join(f"{s} ({n} tests)" for s, n in written.items()))
     if report.interrupted:
         sys.exit(130)
 
@@ -445,13 +480,72 @@ def new_cmd(slug, title, module):
 @main.command()
 @click.argument("assignment")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True)
-def release(assignment, out_dir):
+@click.option("--format", "fmt", type=click.Choice(["zip", "notebook"]), default="zip", show_default=True,
+              help="zip: the bundle; notebook: the assignment as a Jupyter notebook (docs/INTEGRATIONS.md).")
+def release(assignment, out_dir, fmt):
     """Build the student bundle (stub, handout, public tests, public engine, data; no solutions)."""
     from grader.course.release import build_release
+    from grader.integrations.notebook import build_release_notebook
 
     try:
-        path = build_release(_load(assignment), out_dir)
+        path = (build_release_notebook if fmt == "notebook" else build_release)(_load(assignment), out_dir)
     except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"wrote {path}")
+
+
+@main.group()
+def export():
+    """Export an assignment to nbgrader, otter-grader or Gradescope (docs/INTEGRATIONS.md)."""
+
+
+@export.command("nbgrader")
+@click.argument("assignment")
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
+def export_nbgrader_cmd(assignment, course_dir, isolation):
+    """Write COURSE_DIR/source/<id>/<id>.ipynb for `nbgrader generate_assignment` (grading stays in dlgrade)."""
+    from grader.integrations.nbgrader_export import export_nbgrader
+
+    try:
+        path = export_nbgrader(_load(assignment), course_dir, isolation)
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"wrote {path}")
+
+
+@export.command("otter")
+@click.argument("assignment")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True,
+              help="The sandbox level the autograder's dlgrade asks for.")
+@click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
+def export_otter_cmd(assignment, out_dir, isolation, secret):
+    """Write an otter-assign master notebook OUT_DIR/<id>.ipynb whose hidden tests delegate to dlgrade."""
+    from grader.integrations.otter_export import export_otter
+
+    try:
+        path = export_otter(_load(assignment), out_dir, isolation, _secret(secret))
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"wrote {path} (then: cd {out_dir} && otter assign {path.name} dist)")
+
+
+@export.command("gradescope")
+@click.argument("assignment")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_published", show_default=True, help="When students see the hidden tests' results.")
+@click.option("--isolation", type=ISOLATION, default="auto", show_default=True,
+              help="The sandbox level run_autograder asks for.")
+@click.option("--secret", help="Course secret for per-student inputs (default: $DLGRADE_SECRET).")
+def export_gradescope_cmd(assignment, out_dir, visibility, isolation, secret):
+    """Build OUT_DIR/autograder.zip (setup.sh, run_autograder, the engine's wheel, the hidden tests)."""
+    from grader.integrations.gradescope import build_autograder
+
+    try:
+        path = build_autograder(_load(assignment), out_dir, visibility, isolation, _secret(secret))
+    except (RuntimeError, OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"wrote {path}")
 

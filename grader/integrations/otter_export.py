@@ -1,0 +1,85 @@
+"""otter-grader: ``dlgrade export otter aNN OUT`` writes an otter-assign master notebook.
+
+``OUT/aNN.ipynb`` (otter-assign's v1 format: raw ``# BEGIN QUESTION`` / ``# BEGIN SOLUTION`` /
+``# BEGIN TESTS`` delimiter cells) has one question per function to fill, whose solution cell is
+the reference with otter's ``# BEGIN/END SOLUTION`` line markers, and one hidden test per dlgrade
+hidden test (its points) that only calls ``dlgrade_otter.check(test_id)``: the test runs in
+dlgrade's engine and sandbox, never in the notebook's kernel. ``OUT/dlgrade_otter.py`` and
+``OUT/dlgrade_course/`` (the assignment with its solutions) are ``autograder_files``: they go into
+the autograder zip only, not the student's notebook folder. ``otter assign aNN.ipynb dist`` then
+builds the student notebook and the autograder zip.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from grader.course.assignment import Assignment
+from grader.integrations import notebook as nbmod
+from grader.integrations.tests_list import hidden_tests, safe_id
+
+
+def raw_cell(text: str, key: str) -> dict:
+    return {"cell_type": "raw", "id": nbmod._cell_id("raw", key), "metadata": {}, "source": text.splitlines(True)}
+
+
+def _otter_markers(source: str) -> str:
+    return source.replace("### BEGIN SOLUTION", "# BEGIN SOLUTION").replace("### END SOLUTION", "# END SOLUTION")
+
+
+def master_notebook(a: Assignment, tests: list[dict]) -> dict:
+    config = "\n".join([
+        "# ASSIGNMENT CONFIG", f"name: {a.id}", "init_cell: false", "check_all_cell: false", "export_cell: false",
+        "run_tests: false", "solutions_pdf: false", "generate: true",
+        "autograder_files:", "  - dlgrade_otter.py", "  - dlgrade_course",
+        "tests:", "  ok_format: false", "  files: false"])
+    handout = (a.student_dir / "README.md").read_text(encoding="utf-8")
+    cells = [raw_cell(config, "config"), nbmod.markdown_cell(handout, "handout")]
+    segs = nbmod.segments_for(a, "marked")
+    names = [s.name for s in segs if s.to_fill]
+    rank = {n: i for i, n in enumerate(names)}
+    by_fn: dict[str, list[dict]] = {n: [] for n in names}
+    for t in tests:  # a test goes with the last function it calls (that question's cell defines it)
+        used = [f.split(".")[-1].split("(")[0] for f in t["functions"]]
+        used = [u for u in used if u in rank] or [n for n in names if n in t["id"].split("::")[-1]]
+        by_fn[max(used, key=rank.__getitem__) if used else names[-1]].append(t)
+    for seg in segs:
+        if not seg.to_fill:
+            cells.append(nbmod.code_cell(seg.source, seg.name))
+            continue
+        cells.append(raw_cell(f"# BEGIN QUESTION\nname: {seg.name}", f"q-{seg.name}"))
+        cells.append(raw_cell("# BEGIN SOLUTION", f"s-{seg.name}"))
+        cells.append(nbmod.code_cell(_otter_markers(seg.source), seg.name))
+        cells.append(raw_cell("# END SOLUTION", f"es-{seg.name}"))
+        if by_fn[seg.name]:
+            cells.append(raw_cell("# BEGIN TESTS", f"t-{seg.name}"))
+            for t in by_fn[seg.name]:
+                fn = "test_" + safe_id(t["id"]).replace("-", "_")
+                code = (f'""" # BEGIN TEST CONFIG\npoints: {t["max_points"]:g}\nhidden: true\n""" # END TEST CONFIG\n'
+                        f"def {fn}():\n    import dlgrade_otter  # grades with dlgrade's engine, in its sandbox\n"
+                        f"    dlgrade_otter.check({json.dumps(t['id'])})\n")
+                cells.append(nbmod.code_cell(code, f"test-{t['id']}"))
+            cells.append(raw_cell("# END TESTS", f"et-{seg.name}"))
+        cells.append(raw_cell("# END QUESTION", f"eq-{seg.name}"))
+    return nbmod.new_notebook(cells)
+
+
+def export_otter(a: Assignment, out_dir: Path, isolation: str = "auto", secret: str = "") -> Path:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tests = hidden_tests(a, isolation)
+    path = nbmod.write_notebook(master_notebook(a, tests), out_dir / f"{a.id}.ipynb")
+    helper = Path(__file__).with_name("otter_hidden.py").read_text(encoding="utf-8")
+    helper = (helper.replace('"{assignment}"', json.dumps(a.id)).replace('"{isolation}"', json.dumps(isolation))
+              .replace('"{secret}"', json.dumps(secret)))
+    (out_dir / "dlgrade_otter.py").write_text(helper, encoding="utf-8")
+    course = out_dir / "dlgrade_course"
+    shutil.rmtree(course, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+    shutil.copytree(a.student_dir, course / "assignments" / a.slug, ignore=ignore)
+    shutil.copytree(a.solution_dir, course / "solutions" / a.slug, ignore=ignore)
+    conventions = a.root / "assignments" / "CONVENTIONS.md"
+    if conventions.is_file():
+        shutil.copy(conventions, course / "assignments" / "CONVENTIONS.md")
+    return path
