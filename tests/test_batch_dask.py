@@ -36,6 +36,7 @@ def test_read_files_skips_links_and_dotfiles(tmp_path):
     assert read_files(tmp_path) == {"nn_basics.py": b"x = 1\n", "sub/data.txt": b"d"}
 
 
+@pytest.mark.slow  # starts a local Dask cluster
 def test_grading_on_a_local_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed "
                                                             "(pip install -e '.[test]' or '.[cluster]')")

@@ -26,6 +26,7 @@ def test_assignment_validates(slug):
     assert report.reference_seconds < 60, f"hidden suite took {report.reference_seconds:.1f} s on the reference"
 
 
+@pytest.mark.slow  # a validate / check run through the CLI
 def test_validation_fails_for_a_mutant_the_tests_do_not_catch(tmp_path):
     course = tmp_path / "course"
     for part in ("assignments/a04_nn_basics", "solutions/a04_nn_basics"):
@@ -45,6 +46,7 @@ def test_validation_fails_for_a_mutant_the_tests_do_not_catch(tmp_path):
     assert "did not lose points" in bad[0].detail
 
 
+@pytest.mark.slow  # a validate / check run through the CLI
 def test_check_command_exit_codes(tmp_path):
     dlgrade = [sys.executable, "-m", "grader.cli"]
     stub = subprocess.run(dlgrade + ["check", "a04"], cwd=ROOT, capture_output=True, text=True, timeout=300)

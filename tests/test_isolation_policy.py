@@ -41,6 +41,7 @@ def _subs(tmp_path) -> Path:
     return subs
 
 
+@pytest.mark.slow  # grades through the CLI
 def test_grade_refuses_weak_isolation_unless_asked(no_namespaces, tmp_path):
     out = _dlgrade(["grade", "a04", str(_subs(tmp_path)), "--gradebook", str(tmp_path / "gb.sqlite"), "-q"],
                    no_namespaces, tmp_path)
@@ -52,11 +53,13 @@ def test_grade_refuses_weak_isolation_unless_asked(no_namespaces, tmp_path):
         "latin-1")
 
 
+@pytest.mark.slow  # grades through the CLI
 def test_validate_refuses_too(no_namespaces, tmp_path):
     out = _dlgrade(["validate", "a04"], no_namespaces, ROOT)
     assert out.returncode != 0 and "--isolation process" in " ".join(out.stderr.split())
 
 
+@pytest.mark.slow  # grades through the CLI
 def test_explicit_process_isolation_grades_only_where_it_holds(no_namespaces, tmp_path):
     """Asked for by name, the process level grades where the child can be kept away from the
     reference and the other submissions (a root grader, an interpreter uid nobody can run, the
@@ -95,11 +98,13 @@ def _honest_sigmoid(z):""", 1)
     assert sigmoid_tests and all(t["points"] == 0 for t in sigmoid_tests), "the reference was readable"
 
 
+@pytest.mark.slow  # grades through the CLI
 def test_check_falls_back_quietly_for_a_students_own_code(no_namespaces):
     out = _dlgrade(["check", "a04", str(EXAMPLE)], no_namespaces, ROOT)
     assert out.returncode == 0, out.stdout[-2000:]
 
 
+@pytest.mark.slow  # grades through the CLI
 @pytest.mark.skipif(not bwrap_works(), reason="needs working namespaces to compare with")
 def test_results_graded_at_a_weaker_level_are_not_reused_under_namespaces(tmp_path):
     from grader.batch.coordinator import grade_batch

@@ -41,6 +41,7 @@ def namespaces():
         pytest.skip(f"no namespaces here: {problem}")
 
 
+@pytest.mark.slow  # grades A04 submissions
 def test_namespaces_grading_forks_every_child_from_the_warm_start_server(namespaces, tmp_path):
     a = assignment_mod.load("a04", ROOT)
     results = grade_batch(a, _subs(tmp_path), GradeOptions(secret="s", isolation="namespaces"), workers=1)
@@ -48,6 +49,7 @@ def test_namespaces_grading_forks_every_child_from_the_warm_start_server(namespa
     assert [(r["isolation"], r["start"]) for r in results] == [("namespaces", "warm")] * 2
 
 
+@pytest.mark.slow  # grades A04 submissions
 def test_a_failing_warm_start_is_said_once_and_recorded(namespaces, tmp_path, monkeypatch, caplog):
     def broken_start(self):
         raise RuntimeError("the warm-start server could not import numpy")
