@@ -463,6 +463,9 @@ PROCESS_PROBE = """
 import os, tempfile
 def who():
     return {"uid": os.getuid(), "cwd": os.getcwd(), "tmp": tempfile.gettempdir(), "home": os.environ.get("HOME")}
+def detach():
+    import subprocess
+    return subprocess.Popen(["sleep", "60"], start_new_session=True).pid
 def read(path):
     try:
         return open(path).read()
@@ -498,13 +501,19 @@ def test_process_level_child_drops_to_nobody_in_its_own_folder(tmp_path):
     try:
         st = StudentModule(session, "mod")
         me = st.who()
-        assert me["uid"] == 65534
+        assert 61000 <= me["uid"] < 65000  # a uid of its own (as unprivileged as nobody)
         assert me["cwd"] != str(sub) and me["cwd"].startswith(tempfile.gettempdir())
         assert me["tmp"] == me["home"] and me["tmp"] != tempfile.gettempdir()
         assert st.read(str(secret)) == "PermissionError"
         assert st.write(str(sub / "forged.json")) == "PermissionError"
         assert st.write(str(tmp_path / "results.json")) == "PermissionError"
         base = Path(me["cwd"]).parent
+        detached = st.detach()
+        assert os.path.exists(f"/proc/{detached}")
     finally:
         session.close()
     assert not base.exists(), "the child's private folder must be removed when it stops"
+    deadline = time.monotonic() + 3
+    while os.path.exists(f"/proc/{detached}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{detached}"), "a detached process of the child outlived it"

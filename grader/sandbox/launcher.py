@@ -33,6 +33,11 @@ from grader.sandbox.protocol import Reader, parse_message, pack, write_message
 
 SANDBOX_WORKDIR = "/tmp/submission"  # inside the sandbox's fresh tmpfs
 NOBODY = 65534
+# Process level: each sandbox gets a uid of its own from this range (no /etc/passwd entry is
+# needed to run as a uid), so that "every process of that uid" is exactly this submission's
+# processes — killed when the child stops, detached ones included — and RLIMIT_NPROC counts only
+# them. File permissions treat it like nobody: an "other" user.
+CHILD_UID_BASE, CHILD_UID_COUNT = 61000, 4000
 THREAD_ENV = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -206,7 +211,36 @@ def _count_tasks_of_uid(uid: int) -> int:
     return n
 
 
-def _limits(cfg: SandboxConfig, nproc: int, drop_to_nobody: bool):
+_uids_given = 0
+
+
+def child_uid() -> int:
+    """A uid for the next process-level child of this grading process: different for every child
+    alive at once here, and for the children of other grading processes (the pid picks the block)."""
+    global _uids_given
+    _uids_given += 1
+    return CHILD_UID_BASE + (os.getpid() * 16 + _uids_given % 16) % CHILD_UID_COUNT
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILLs every process of ``uid`` (a process-level child and all it started, detached or not)."""
+    for _ in range(3):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+                    found = True
+            except (OSError, ProcessLookupError):
+                pass
+        if not found:
+            return
+        time.sleep(0.05)
+
+
+def _limits(cfg: SandboxConfig, nproc: int, drop_to_nobody: bool, uid: int = NOBODY):
     def apply():
         os.setsid()
         if cfg.memory_mb:
@@ -221,8 +255,8 @@ def _limits(cfg: SandboxConfig, nproc: int, drop_to_nobody: bool):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge write fails instead of killing
         if drop_to_nobody:
             os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(uid)
+            os.setuid(uid)
 
     return apply
 
@@ -424,6 +458,7 @@ class Sandbox:
         self.seq = 0
         self._stderr_path: str | None = None
         self._private_base: Path | None = None  # process level: the child's own folder (removed at stop)
+        self._uid: int | None = None  # process level: the child's own uid (all its processes die at stop)
         self._w: int | None = None
         self._r: int | None = None
 
@@ -469,7 +504,8 @@ class Sandbox:
                 # The child works in its own copy of the submission, in a folder only uid nobody
                 # (and root) can enter, with its own private temp and home folders: the grader's
                 # scratch (0700) and the shared /tmp are not its to use.
-                self._private_base, sub, home = _private_copy_for_nobody(self.cfg.workdir)
+                self._uid = child_uid()
+                self._private_base, sub, home = _private_copy_for_nobody(self.cfg.workdir, self._uid)
                 cwd = str(sub)
                 cmd[cmd.index("--workdir") + 1] = cwd
                 env.update(HOME=str(home), TMPDIR=str(home))
@@ -478,7 +514,7 @@ class Sandbox:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
                 pass_fds=(to_child_r, from_child_w), env=env, close_fds=True,
-                preexec_fn=_limits(self.cfg, nproc, drop), cwd=cwd,
+                preexec_fn=_limits(self.cfg, nproc, drop, self._uid or NOBODY), cwd=cwd,
             )
         finally:
             os.close(fd)
@@ -550,6 +586,9 @@ class Sandbox:
             pass
         self._close_pipes()
         self.proc = None
+        if self._uid is not None:
+            _kill_uid(self._uid)
+            self._uid = None
         if self._private_base is not None:
             shutil.rmtree(self._private_base, ignore_errors=True)
             self._private_base = None
@@ -634,10 +673,10 @@ class Sandbox:
             return None
 
 
-def _private_copy_for_nobody(workdir: Path) -> tuple[Path, Path, Path]:
+def _private_copy_for_nobody(workdir: Path, uid: int = NOBODY) -> tuple[Path, Path, Path]:
     """A folder for one process-level child: ``base`` (0711 in the shared temp folder: others
     may pass through, not list it) holding ``submission`` (a copy of the staged submission) and
-    ``home`` (its temp and home folder), both owned by uid nobody with mode 0700."""
+    ``home`` (its temp and home folder), both owned by the child's ``uid`` with mode 0700."""
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="dlgrade-uid-"))
@@ -647,7 +686,7 @@ def _private_copy_for_nobody(workdir: Path) -> tuple[Path, Path, Path]:
     home.mkdir()
     for root, dirs, files in os.walk(base):
         for name in dirs + files:
-            os.chown(os.path.join(root, name), NOBODY, NOBODY, follow_symlinks=False)
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
     for folder in (sub, home):
         os.chmod(folder, 0o700)
     return base, sub, home
