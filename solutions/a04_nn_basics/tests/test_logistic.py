@@ -9,31 +9,12 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_close
+from grader.checks import assert_close, assert_unchanged
 from grader.gradcheck import check_gradient
 from grader.plugin import reference_value
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _same(a, b):
-    if isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_not_mutated(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"work on new arrays (e.g. W = W - lr * dW, not W -= lr * dW)."
-        )
-
 
 def _problem(rng, n_x=None, m=None, scale=1.0):
     n_x = int(rng.integers(1, 6)) if n_x is None else n_x
@@ -107,10 +88,10 @@ def test_sigmoid_dtype_and_purity(student, ref, rng):
     z32 = (rng.standard_normal((3, 4)) * 5).astype(np.float32)
     got, after, _ = student.call_with_args("sigmoid", z32)
     assert_close(got, ref.sigmoid(z32), name="sigmoid(float32 z) (float32 must stay float32)", rtol=1e-6)
-    assert_not_mutated("sigmoid", (z32,), after, ("z",))
+    assert_unchanged("sigmoid", (z32,), after, ("z",))
     z = rng.standard_normal((2, 5))
     _, after, _ = student.call_with_args("sigmoid", z)
-    assert_not_mutated("sigmoid", (z,), after, ("z",))
+    assert_unchanged("sigmoid", (z,), after, ("z",))
     zi = rng.integers(-5, 6, size=(2, 3))
     assert_close(student.sigmoid(zi), ref.sigmoid(zi), name="sigmoid(int64 z) (expected float64)", rtol=1e-12)
 
@@ -131,7 +112,7 @@ def test_logistic_forward_edge_cases(student, ref, rng):
     W32, b32, X32 = W.astype(np.float32), b.astype(np.float32), X.astype(np.float32)
     got, after, _ = student.call_with_args("logistic_forward", W32, b32, X32)
     assert_close(got, ref.logistic_forward(W32, b32, X32), name="logistic_forward(float32 W, b, X)", rtol=1e-6)
-    assert_not_mutated("logistic_forward", (W32, b32, X32), after, ("W", "b", "X"))
+    assert_unchanged("logistic_forward", (W32, b32, X32), after, ("W", "b", "X"))
     Xi = rng.integers(-3, 4, size=X.shape)
     assert_close(student.logistic_forward(W, b, Xi), ref.logistic_forward(W, b, Xi),
                  name="logistic_forward with integer X", rtol=1e-12)
@@ -185,14 +166,14 @@ def test_costs_edge_cases(student, ref, rng):
     Yi = (rng.random((1, m)) < 0.5).astype(np.int64)
     got, after, _ = student.call_with_args("bce_cost", A, Yi)
     assert_close(got, ref.bce_cost(A, Yi), name="bce_cost with integer Y", rtol=1e-12)
-    assert_not_mutated("bce_cost", (A, Yi), after, ("A", "Y"))
+    assert_unchanged("bce_cost", (A, Yi), after, ("A", "Y"))
     A32 = A.astype(np.float32)
     got = student.bce_cost(A32, Yi.astype(np.float32))
     _assert_python_float(got, "bce_cost (float32 inputs)")
     Z = rng.standard_normal((1, m)) * 3
     got, after, _ = student.call_with_args("bce_cost_from_logits", Z, Yi)
     assert_close(got, ref.bce_cost_from_logits(Z, Yi), name="bce_cost_from_logits with integer Y", rtol=1e-12)
-    assert_not_mutated("bce_cost_from_logits", (Z, Yi), after, ("Z", "Y"))
+    assert_unchanged("bce_cost_from_logits", (Z, Yi), after, ("Z", "Y"))
     # the two costs agree: J(σ(Z), Y) == J_logits(Z, Y)
     a = student.bce_cost(ref.sigmoid(Z), Yi)
     bl = student.bce_cost_from_logits(Z, Yi)
@@ -241,7 +222,7 @@ def test_logistic_backward_edge_cases(student, ref, rng):
     got, after, _ = student.call_with_args("logistic_backward", X32, A32, Y32)
     assert_close(got, ref.logistic_backward(X32, A32, Y32), name="logistic_backward(float32 X, A, Y)",
                  rtol=1e-5, atol=1e-6)
-    assert_not_mutated("logistic_backward", (X32, A32, Y32), after, ("X", "A", "Y"))
+    assert_unchanged("logistic_backward", (X32, A32, Y32), after, ("X", "A", "Y"))
     # integer X
     Xi = rng.integers(-3, 4, size=X.shape)
     Ai = ref.logistic_forward(W, b, Xi)
@@ -261,7 +242,7 @@ def test_propagate_matches_reference(student, ref, rng):
     eg, ec = ref.propagate(W, b, X, Y)
     assert_close(grads, eg, name="propagate: grads", rtol=1e-12, atol=1e-14)
     assert_close(cost, ec, name="propagate: cost", rtol=1e-12)
-    assert_not_mutated("propagate", (W, b, X, Y), after, ("W", "b", "X", "Y"))
+    assert_unchanged("propagate", (W, b, X, Y), after, ("W", "b", "X", "Y"))
 
 
 def _check_optimize(got, exp, fname, rtol=1e-12, atol=1e-13):
@@ -308,7 +289,7 @@ def test_optimize_cost_schedule(student, ref, rng):
 def test_optimize_does_not_mutate(student, ref, rng):
     W, b, X, Y = _problem(rng)
     got, after, _ = student.call_with_args("optimize", W, b, X, Y, 20, 0.5)
-    assert_not_mutated("optimize", (W, b, X, Y), after, ("W", "b", "X", "Y"))
+    assert_unchanged("optimize", (W, b, X, Y), after, ("W", "b", "X", "Y"))
     _check_optimize(got, ref.optimize(W, b, X, Y, 20, 0.5), "optimize(W, b, X, Y, 20, 0.5)")
 
 
@@ -360,7 +341,7 @@ def test_predict_types(student, ref, rng):
     assert isinstance(got, np.ndarray) and got.shape == (1, 1) and got.dtype == np.int64, (
         f"predict must return a (1, m) int64 array; for m = 1 got "
         f"{type(got).__name__} {getattr(got, 'shape', '')} {getattr(got, 'dtype', '')}")
-    assert_not_mutated("predict", (W, b, X), after, ("W", "b", "X"))
+    assert_unchanged("predict", (W, b, X), after, ("W", "b", "X"))
     Xi = rng.integers(-2, 3, size=(W.shape[1], 6))
     assert_close(student.predict(W, b, Xi), ref.predict(W, b, Xi), name="predict with integer X", rtol=0, atol=0)
 

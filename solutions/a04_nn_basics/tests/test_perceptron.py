@@ -7,31 +7,10 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_close, raises_student
+from grader.checks import assert_close, raises_student, assert_unchanged
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _same(a, b):
-    """True when a and b are equal arrays (type, dtype, shape, values) or equal plain values."""
-    if isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_not_mutated(fname, sent, after, names):
-    """Compare the arguments as the child holds them after the call with what was sent."""
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"work on new arrays (e.g. W = W + ..., not W += ...; or copy first)."
-        )
-
 
 def _gate_table():
     tt = data.truth_table()
@@ -80,7 +59,7 @@ def test_step_dtype_and_purity(student, ref, rng):
     z32 = (rng.standard_normal((3, 5)) * 2).astype(np.float32)
     got, after, _ = student.call_with_args("step", z32)
     assert_close(got, ref.step(z32), name="step(float32 z)", rtol=0, atol=0)
-    assert_not_mutated("step", (z32,), after, ("z",))
+    assert_unchanged("step", (z32,), after, ("z",))
     zi = rng.integers(-3, 4, size=(2, 7))
     assert_close(student.step(zi), ref.step(zi), name="step(int64 z) (expected float64)", rtol=0, atol=0)
 
@@ -123,7 +102,7 @@ def test_perceptron_predict_integer_X_and_purity(student, ref, rng):
     X = rng.integers(-2, 3, size=(n_x, m))
     got, after, _ = student.call_with_args("perceptron_predict", W, b, X)
     assert_close(got, ref.perceptron_predict(W, b, X), name="perceptron_predict with integer X", rtol=0, atol=0)
-    assert_not_mutated("perceptron_predict", (W, b, X), after, ("W", "b", "X"))
+    assert_unchanged("perceptron_predict", (W, b, X), after, ("W", "b", "X"))
 
 
 # ----------------------------------------------------------------------------- gates (8)
@@ -207,7 +186,7 @@ def test_two_layer_predict_matches_reference(student, ref, rng):
     got, after, _ = student.call_with_args("two_layer_perceptron_predict", ref_params, X)
     assert_close(got, labels["XOR"].astype(np.int64), name="two_layer_perceptron_predict(<reference XOR net>, X)",
                  rtol=0, atol=0)
-    assert_not_mutated("two_layer_perceptron_predict", (ref_params, X), after, ("params", "X"))
+    assert_unchanged("two_layer_perceptron_predict", (ref_params, X), after, ("params", "X"))
     n_x, n_h, m = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 15))
     params = [(rng.standard_normal((n_h, n_x)), rng.standard_normal((n_h, 1))),
               (rng.standard_normal((1, n_h)), rng.standard_normal((1, 1)))]
@@ -286,7 +265,7 @@ def test_perceptron_train_converges(student, ref, case):
 def test_perceptron_train_types_and_purity(student, ref, rng):
     X, Y = _random_labelled(rng, 3, 10)
     got, after, _ = student.call_with_args("perceptron_train", X, Y)
-    assert_not_mutated("perceptron_train", (X, Y), after, ("X", "Y"))
+    assert_unchanged("perceptron_train", (X, Y), after, ("X", "Y"))
     W, b, errors = got
     assert isinstance(errors, list), f"perceptron_train: errors must be a list, got {type(errors).__name__}"
     bad = [type(e).__name__ for e in errors if type(e) is not int]

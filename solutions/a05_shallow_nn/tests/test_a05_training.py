@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_close, assert_shape, raises_student
+from grader.checks import assert_close, assert_shape, raises_student, assert_unchanged
 from grader.gradcheck import check_gradient
 
 HIDDEN = ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
@@ -23,36 +23,6 @@ KEYS = ("W1", "b1", "W2", "b2")
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _make_rng(module, seed):
-    """Probe: a numpy Generator that lives in the sandbox (generators cannot cross the pipe)."""
-    import numpy as np
-
-    return np.random.default_rng(seed)
-
-
-def child_rng(student, seed):
-    return student.probe(_make_rng, int(seed))
-
-
-def _same(a, b):
-    if isinstance(b, np.ndarray):
-        return (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=True))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_unchanged(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"build new arrays (dZ = dA * g, not dA *= g; no out=..., no a[...] = ...)."
-        )
-
 
 def _sizes(rng):
     n_x, n_h, m = rng.choice(np.arange(2, 9), size=3, replace=False)
@@ -255,7 +225,7 @@ def test_nn_model_matches_reference(student, ref, rng):
     seed = int(rng.integers(2**31))
     where = f"nn_model(X, Y, n_h={n_h}, num_iterations=1500, learning_rate={lr:.4g}, rng=default_rng({seed}))"
     got = _nn_result(student.nn_model(X, Y, n_h, num_iterations=1500, learning_rate=lr,
-                                      rng=child_rng(student, seed)), where)
+                                      rng=student.rng(seed)), where)
     exp = ref.nn_model(X, Y, n_h, num_iterations=1500, learning_rate=lr, rng=np.random.default_rng(seed))
     assert_close(got[0], exp[0], name=f"parameters from {where}", rtol=1e-7, atol=1e-9,
                  hint="each iteration: forward_propagation, backward_propagation, update_parameters; "
@@ -269,7 +239,7 @@ def test_nn_model_costs_schedule(student, ref, rng):
     seed = int(rng.integers(2**31))
     where = "nn_model(..., num_iterations=2001)"
     got = _nn_result(student.nn_model(X, Y, n_h, num_iterations=2001, learning_rate=0.2,
-                                      rng=child_rng(student, seed)), where)
+                                      rng=student.rng(seed)), where)
     exp = ref.nn_model(X, Y, n_h, num_iterations=2001, learning_rate=0.2, rng=np.random.default_rng(seed))
     costs = got[1]
     assert isinstance(costs, list), f"{where}: costs must be a list of floats, got {type(costs).__name__}"
@@ -286,7 +256,7 @@ def test_nn_model_activation_and_learning_rate(student, ref, rng):
     for act, lr in (("relu", 0.37), ("sigmoid", 0.9)):
         where = f"nn_model(..., num_iterations=300, learning_rate={lr}, hidden_activation={act!r})"
         got = _nn_result(student.nn_model(X, Y, n_h, num_iterations=300, learning_rate=lr, hidden_activation=act,
-                                          rng=child_rng(student, seed)), where)
+                                          rng=student.rng(seed)), where)
         exp = ref.nn_model(X, Y, n_h, num_iterations=300, learning_rate=lr, hidden_activation=act,
                            rng=np.random.default_rng(seed))
         assert_close(got[0], exp[0], name=f"parameters from {where}", rtol=1e-8, atol=1e-10,
@@ -341,7 +311,7 @@ def test_symmetry_constant_init(student, rng):
     assert float(np.ptp(params["W2"])) < 1e-12, f"{where}: the entries of W2 must stay identical"
     seed = int(rng.integers(2**31))
     params, _ = _nn_result(student.nn_model(X, Y, 4, num_iterations=100, learning_rate=1.2,
-                                            rng=child_rng(student, seed)), "nn_model(..., init='random')")
+                                            rng=student.rng(seed)), "nn_model(..., init='random')")
     _check_trained(params, 2, 4, "nn_model(..., init='random')")
     rows = params["W1"]
     gaps = [np.max(np.abs(rows[i] - rows[j])) for i in range(4) for j in range(i + 1, 4)]
@@ -381,7 +351,7 @@ def test_e2e_flower(student, ref):
     X, Y = data.planar_flower()
     where = "nn_model(flower, n_h=4, num_iterations=2000, learning_rate=1.2, tanh, rng=default_rng(2))"
     params, costs = _nn_result(student.nn_model(X, Y, 4, num_iterations=2000, learning_rate=1.2,
-                                                hidden_activation="tanh", rng=child_rng(student, 2)), where)
+                                                hidden_activation="tanh", rng=student.rng(2)), where)
     _check_trained(params, 2, 4, where)
     acc = _accuracy(ref.predict(params, X, "tanh"), Y)
     assert acc >= 0.88, f"{where}: training accuracy {acc:.4f} < 0.88 (the reference reaches 0.9375)"
@@ -399,7 +369,7 @@ def test_e2e_linear_network_is_logistic_regression(student, ref):
     assert lr_acc <= 0.60, f"test-side logistic regression reached {lr_acc:.3f} on the flower (expected <= 0.60)"
     where = "nn_model(flower, n_h=4, num_iterations=2000, hidden_activation='linear', rng=default_rng(2))"
     params, _ = _nn_result(student.nn_model(X, Y, 4, num_iterations=2000, learning_rate=1.2,
-                                            hidden_activation="linear", rng=child_rng(student, 2)), where)
+                                            hidden_activation="linear", rng=student.rng(2)), where)
     _check_trained(params, 2, 4, where)
     acc = _accuracy(ref.predict(params, X, "linear"), Y)
     assert acc <= 0.60, (f"{where}: accuracy {acc:.3f} > 0.60, but a network with a linear hidden layer is one "
@@ -415,7 +385,7 @@ def test_e2e_noisy_xor(student, ref, rng):
     seed = int(rng.integers(100))
     where = f"nn_model(noisy XOR, n_h=4, num_iterations=3000, learning_rate=1.0, tanh, rng=default_rng({seed}))"
     params, _ = _nn_result(student.nn_model(X, Y, 4, num_iterations=3000, learning_rate=1.0,
-                                            hidden_activation="tanh", rng=child_rng(student, seed)), where)
+                                            hidden_activation="tanh", rng=student.rng(seed)), where)
     _check_trained(params, 2, 4, where)
     acc = _accuracy(ref.predict(params, X, "tanh"), Y)
     assert acc >= 0.95, f"{where}: training accuracy {acc:.4f} < 0.95 (the reference reaches 0.98)"
@@ -431,7 +401,7 @@ def test_e2e_truth_table_xor(student, ref, rng):
     where = (f"nn_model(XOR truth table, n_h=8, num_iterations=2000, learning_rate=5.0, "
              f"hidden_activation='sigmoid', rng=default_rng({seed}))")
     params, _ = _nn_result(student.nn_model(X, Y, 8, num_iterations=2000, learning_rate=5.0,
-                                            hidden_activation="sigmoid", rng=child_rng(student, seed)), where)
+                                            hidden_activation="sigmoid", rng=student.rng(seed)), where)
     _check_trained(params, 2, 8, where)
     pred = ref.predict(params, X, "sigmoid")
     assert np.array_equal(pred, Y.astype(np.int64)), f"{where}: predictions {pred.tolist()} != XOR {Y.tolist()}"

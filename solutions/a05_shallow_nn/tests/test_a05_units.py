@@ -10,8 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from grader import StudentError
-from grader.checks import assert_close, assert_shape, raises_student
+from grader.checks import assert_close, assert_shape, raises_student, assert_unchanged, call_strict
 
 SIGMOID_HINT = ("a stable sigmoid never evaluates exp of a large positive number: use 1/(1+exp(-z)) for z >= 0 "
                 "and exp(z)/(1+exp(z)) for z < 0 (e = np.exp(-np.abs(z)) is safe for both)")
@@ -24,38 +23,6 @@ KEYS = ("W1", "b1", "W2", "b2")
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _make_rng(module, seed):
-    """Probe: a numpy Generator that lives in the sandbox (generators cannot cross the pipe)."""
-    import numpy as np
-
-    return np.random.default_rng(seed)
-
-
-def child_rng(student, seed):
-    return student.probe(_make_rng, int(seed))
-
-
-def _same(a, b):
-    """True when a and b are equal arrays (type, dtype, shape, values) or equal plain values."""
-    if isinstance(b, np.ndarray):
-        return (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=True))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_unchanged(fname, sent, after, names):
-    """Compare the arguments as the child holds them after the call with what was sent."""
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"build new arrays (W = W - lr * dW, not W -= lr * dW; no out=..., no a[...] = ...)."
-        )
-
 
 def _sizes(rng):
     """n_x, n_h, m pairwise different (so that a transpose or a wrong axis cannot pass)."""
@@ -85,23 +52,6 @@ def _grid(rng):
     return z
 
 
-def _child_call_under_errstate(module, fname, args, kwargs):
-    """Probe: call module.fname with numpy overflow/invalid/divide turned into exceptions."""
-    import numpy as np
-
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return getattr(module, fname)(*args, **kwargs)
-
-
-def call_strict(student, fname, args, what, hint):
-    """Calls student.fname(*args) in the sandbox under np.errstate(over/invalid/divide='raise')."""
-    try:
-        return student.probe(_child_call_under_errstate, fname, list(args), {})
-    except StudentError as err:
-        raise AssertionError(f"{what} raised {err.exc_type}: {err.message}\nHint: {hint}\n"
-                             f"{err.traceback.rstrip()}") from None
-
-
 # ----------------------------------------------------------------------------- layer_sizes (2)
 
 @pytest.mark.points(2)
@@ -120,7 +70,7 @@ def test_layer_sizes(student, ref, rng):
 @pytest.mark.points(2)
 def test_initialize_parameters_seed3(student, ref):
     for n_x, n_h, n_y in [(2, 4, 1), (5, 3, 2)]:
-        got = student.initialize_parameters(n_x, n_h, n_y, child_rng(student, 3))
+        got = student.initialize_parameters(n_x, n_h, n_y, student.rng(3))
         exp = ref.initialize_parameters(n_x, n_h, n_y, np.random.default_rng(3))
         assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, {n_y}, default_rng(3))", rtol=0, atol=0,
                      hint="draw W1 = rng.standard_normal((n_h, n_x)) * scale first, then W2 the same way; "
@@ -132,7 +82,7 @@ def test_initialize_parameters_matches_reference(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     n_y = int(rng.integers(1, 4))
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters(n_x, n_h, n_y, child_rng(student, seed))
+    got = student.initialize_parameters(n_x, n_h, n_y, student.rng(seed))
     exp = ref.initialize_parameters(n_x, n_h, n_y, np.random.default_rng(seed))
     assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, {n_y}, rng)", rtol=0, atol=0)
     assert np.all(got["b1"] == 0) and np.all(got["b2"] == 0), "initialize_parameters: b1 and b2 must be zeros"
@@ -143,7 +93,7 @@ def test_initialize_parameters_scale(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     scale = float(rng.uniform(0.2, 2.0))
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters(n_x, n_h, 1, child_rng(student, seed), scale=scale)
+    got = student.initialize_parameters(n_x, n_h, 1, student.rng(seed), scale=scale)
     exp = ref.initialize_parameters(n_x, n_h, 1, np.random.default_rng(seed), scale=scale)
     assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, 1, rng, scale={scale:.4g})", rtol=1e-15,
                  atol=0, hint="multiply both W1 and W2 by the scale argument (0.01 is only its default)")

@@ -9,24 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from grader import StudentError
-from grader.checks import assert_close, assert_shape, raises_student
+from grader.checks import assert_close, assert_shape, raises_student, assert_unchanged, call_strict
 
 ACTS = ["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _make_rng(module, seed):
-    """Probe: a numpy Generator that lives in the sandbox (generators cannot cross the pipe)."""
-    import numpy as np
-
-    return np.random.default_rng(seed)
-
-
-def child_rng(student, seed):
-    return student.probe(_make_rng, int(seed))
-
 
 def _under_errstate(module, fname, args, kwargs):
     """Probe: call module.fname with numpy overflow/invalid/divide turned into exceptions."""
@@ -34,34 +22,6 @@ def _under_errstate(module, fname, args, kwargs):
 
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         return getattr(module, fname)(*args, **kwargs)
-
-
-def call_strict(student, fname, args, what, hint):
-    """Calls student.fname(*args) in the sandbox under np.errstate(over/invalid/divide='raise')."""
-    try:
-        return student.probe(_under_errstate, fname, list(args), {})
-    except StudentError as err:
-        raise AssertionError(f"{what} raised {err.exc_type}: {err.message}\nHint: {hint}\n"
-                             f"{err.traceback.rstrip()}") from None
-
-
-def _same(a, b):
-    if isinstance(b, np.ndarray):
-        return (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=True))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_unchanged(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"build new arrays (Z = Z - max, not Z -= max; no out=..., no a[...] = ...)."
-        )
 
 
 def _dims(rng, L=None, n_x=None, n_out=None):
@@ -102,7 +62,7 @@ def _m(rng, dims):
 def test_init_deep_matches_reference(student, ref, rng):
     dims = _dims(rng, L=int(rng.integers(2, 5)))
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters_deep(dims, child_rng(student, seed))
+    got = student.initialize_parameters_deep(dims, student.rng(seed))
     exp = ref.initialize_parameters_deep(dims, np.random.default_rng(seed))
     assert_close(got, exp, name=f"initialize_parameters_deep({dims}, rng) (method 'he')", rtol=1e-15, atol=0,
                  extra_keys="forbid",
@@ -115,7 +75,7 @@ def test_init_deep_matches_reference(student, ref, rng):
 def test_init_deep_methods(student, ref, rng, method):
     dims = _dims(rng)
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters_deep(dims, child_rng(student, seed), method=method)
+    got = student.initialize_parameters_deep(dims, student.rng(seed), method=method)
     exp = ref.initialize_parameters_deep(dims, np.random.default_rng(seed), method=method)
     assert_close(got, exp, name=f"initialize_parameters_deep({dims}, rng, method={method!r})", rtol=1e-15, atol=0,
                  hint="xavier: scale sqrt(1 / n_{l-1}); small: scale 0.01")
@@ -124,7 +84,7 @@ def test_init_deep_methods(student, ref, rng, method):
 @pytest.mark.points(1)
 def test_init_he_std(student, rng):
     seed = int(rng.integers(2**31))
-    P = student.initialize_parameters_deep([500, 1000], child_rng(student, seed))
+    P = student.initialize_parameters_deep([500, 1000], student.rng(seed))
     assert isinstance(P, dict) and "W1" in P, "initialize_parameters_deep must return a dict with 'W1'"
     assert_shape(P["W1"], (1000, 500), name="W1 from initialize_parameters_deep([500, 1000], rng)")
     std = float(np.std(P["W1"]))
@@ -137,10 +97,10 @@ def test_init_he_std(student, rng):
 @pytest.mark.points(1)
 def test_init_unknown_method_and_L1(student, ref, rng):
     with raises_student(ValueError):
-        student.initialize_parameters_deep([3, 2], child_rng(student, 0), method="glorot")
+        student.initialize_parameters_deep([3, 2], student.rng(0), method="glorot")
     dims = [int(rng.integers(2, 6)), int(rng.integers(2, 6))]
     seed = int(rng.integers(2**31))
-    assert_close(student.initialize_parameters_deep(dims, child_rng(student, seed)),
+    assert_close(student.initialize_parameters_deep(dims, student.rng(seed)),
                  ref.initialize_parameters_deep(dims, np.random.default_rng(seed)),
                  name=f"initialize_parameters_deep({dims}, rng) (L = 1)", rtol=1e-15, atol=0, extra_keys="forbid")
 
