@@ -10,7 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, assert_shape, raises_student, assert_unchanged, call_strict
+from grader.checks import (assert_close, assert_did_work, assert_float, assert_shape, assert_unchanged,
+                           call_strict, raises_student)
 
 SIGMOID_HINT = ("a stable sigmoid never evaluates exp of a large positive number: use 1/(1+exp(-z)) for z >= 0 "
                 "and exp(z)/(1+exp(z)) for z < 0 (e = np.exp(-np.abs(z)) is safe for both)")
@@ -175,15 +176,23 @@ def test_activation_saturation(student):
                  rtol=1e-9, atol=1e-21)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("fname", ACTIVATION_FUNCTIONS)
-def test_activation_dtype_and_purity(student, ref, rng, fname):
+def test_activation_purity(student, ref, rng, fname):
+    z = rng.standard_normal((3, 5)) * 3
+    z[0, 0] = 0.0
+    got, after, _ = student.call_with_args(fname, z)
+    assert_did_work(fname, got, getattr(ref, fname)(z), inputs=(z,))
+    assert_unchanged(fname, (z,), after, ("z",))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("fname", ACTIVATION_FUNCTIONS)
+def test_activation_dtype(student, ref, rng, fname):
     z32 = (rng.standard_normal((3, 5)) * 3).astype(np.float32)
     z32[0, 0] = 0.0
-    got, after, _ = student.call_with_args(fname, z32)
-    assert_close(got, getattr(ref, fname)(z32), name=f"{fname}(float32 z) (a float32 input must give float32)",
-                 rtol=1e-5, atol=1e-6)
-    assert_unchanged(fname, (z32,), after, ("z",))
+    assert_close(getattr(student, fname)(z32), getattr(ref, fname)(z32),
+                 name=f"{fname}(float32 z) (a float32 input must give float32)", rtol=1e-5, atol=1e-6)
     zi = rng.integers(-4, 5, size=(2, 5))
     assert_close(getattr(student, fname)(zi), getattr(ref, fname)(zi), name=f"{fname}(int64 z) (expected float64)",
                  rtol=1e-12, atol=0)
@@ -230,20 +239,24 @@ def test_forward_edge_cases(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_forward_unknown_activation(student, rng):
+def test_forward_unknown_activation(student, ref, rng):
     P = _params(rng, 2, 3)
     X = rng.standard_normal((2, 4))
+    assert_close(student.forward_propagation(X, P, hidden_activation="tanh"), ref.forward_propagation(X, P, "tanh"),
+                 name="forward_propagation(hidden_activation='tanh') (a known activation must work first)",
+                 rtol=1e-12, atol=1e-15)
     with raises_student(ValueError):
         student.forward_propagation(X, P, hidden_activation="softplus")
 
 
 @pytest.mark.points(1)
-def test_forward_does_not_mutate(student, rng):
+def test_forward_does_not_mutate(student, ref, rng):
     n_x, n_h, m = _sizes(rng)
     P = _params(rng, n_x, n_h)
     X = rng.standard_normal((n_x, m))
     got, after, _ = student.call_with_args("forward_propagation", X, P, "relu")
     assert isinstance(got, (tuple, list)) and len(got) == 2, "forward_propagation must return (A2, cache)"
+    assert_did_work("forward_propagation", tuple(got), ref.forward_propagation(X, P, "relu"), inputs=(X, P))
     assert_unchanged("forward_propagation", (X, P), after, ("X", "parameters"))
 
 
@@ -292,15 +305,23 @@ def test_compute_cost_known_values(student, rng):
                  name="compute_cost(A2, Y all zeros)", rtol=1e-12, atol=0)
 
 
-@pytest.mark.points(1)
-def test_compute_cost_type_and_purity(student, rng):
+@pytest.mark.points(0.5)
+def test_compute_cost_returns_float(student, ref, rng):
+    m = int(rng.integers(3, 12))
+    A2 = rng.uniform(0.05, 0.95, size=(1, m))
+    Y = (rng.random((1, m)) < 0.5).astype(np.float64)
+    got = student.compute_cost(A2, Y)
+    assert_float(got, "compute_cost")
+    assert_close(got, ref.compute_cost(A2, Y), name="compute_cost(A2, Y)", rtol=1e-12, atol=0)
+
+
+@pytest.mark.points(0.5)
+def test_compute_cost_purity(student, ref, rng):
     m = int(rng.integers(3, 12))
     A2 = rng.uniform(0.05, 0.95, size=(1, m))
     Y = (rng.random((1, m)) < 0.5).astype(np.float64)
     got, after, _ = student.call_with_args("compute_cost", A2, Y)
-    assert isinstance(got, float) and not isinstance(got, np.ndarray), (
-        f"compute_cost must return a Python float (e.g. float(J)), got {type(got).__name__}"
-        + (f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""))
+    assert_did_work("compute_cost", got, ref.compute_cost(A2, Y))
     assert_unchanged("compute_cost", (A2, Y), after, ("A2", "Y"))
 
 
@@ -322,12 +343,13 @@ def test_update_parameters_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_update_parameters_new_dict(student, rng):
+def test_update_parameters_new_dict(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     P = _params(rng, n_x, n_h)
     G = _grads_like(rng, P)
     got, after, _ = student.call_with_args("update_parameters", P, G, 0.5)
     assert isinstance(got, dict), "update_parameters must return a dict"
+    assert_did_work("update_parameters", got, ref.update_parameters(P, G, 0.5), inputs=(P, G))
     assert_unchanged("update_parameters", (P, G), after, ("parameters", "grads"))
 
 
@@ -400,11 +422,18 @@ def test_collapse_is_one_neuron(student, ref, rng):
                  rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
+def test_collapse_several_outputs(student, ref, rng):
+    n_x, n_h, _ = _sizes(rng)
+    P = _params(rng, n_x, n_h, 2)
+    assert_close(student.collapse_linear_network(P), ref.collapse_linear_network(P),
+                 name="collapse_linear_network(parameters) with n_y=2", rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.points(1)
 def test_collapse_does_not_mutate(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     P = _params(rng, n_x, n_h, 2)
     got, after, _ = student.call_with_args("collapse_linear_network", P)
-    assert_close(got, ref.collapse_linear_network(P), name="collapse_linear_network(parameters) with n_y=2",
-                 rtol=1e-12, atol=1e-15)
+    assert_did_work("collapse_linear_network", got, ref.collapse_linear_network(P), inputs=(P,))
     assert_unchanged("collapse_linear_network", (P,), after, ("parameters",))
