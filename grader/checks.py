@@ -305,7 +305,12 @@ def same_value(a, b) -> bool:
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(b, dict):
         return isinstance(a, dict) and a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in b)
-    return bool(a == b)
+    if isinstance(a, (np.ndarray, list, tuple, dict)) or _is_tensor(a) or _is_tensor(b):
+        return False  # a container or an array is never equal to a plain value (no elementwise ==)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # an object whose == is not a plain truth value
+        return False
 
 
 def assert_args_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
