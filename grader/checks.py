@@ -297,7 +297,8 @@ def raises_student(exc_class, match: str | None = None):
 
 def same_value(a, b) -> bool:
     """Exact equality for what crosses the sandbox: arrays by type, dtype, shape and values
-    (NaN equal to NaN), containers element by element, anything else with ``==``."""
+    (NaN equal to NaN), torch tensors by dtype, shape, device and values, containers element by
+    element, anything else with ``==`` (an array or a container never equals a plain value)."""
     if isinstance(b, np.ndarray):
         return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
                 and bool(np.array_equal(a, b, equal_nan=b.dtype.kind in "fc")))
@@ -305,7 +306,10 @@ def same_value(a, b) -> bool:
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(b, dict):
         return isinstance(a, dict) and a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in b)
-    if isinstance(a, (np.ndarray, list, tuple, dict)) or _is_tensor(a) or _is_tensor(b):
+    if _is_tensor(b):
+        return (_is_tensor(a) and a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape) and a.device == b.device
+                and (b.device.type == "meta" or bool((a.detach().cpu() == b.detach().cpu()).all())))
+    if isinstance(a, (np.ndarray, list, tuple, dict)) or _is_tensor(a):
         return False  # a container or an array is never equal to a plain value (no elementwise ==)
     try:
         return bool(a == b)
