@@ -383,6 +383,10 @@ def _leaves(v):
 
 
 def _structure_error(got, exp, where: str) -> str | None:
+    if isinstance(exp, (float, np.floating)) and not isinstance(exp, np.ndarray):
+        if not isinstance(got, (float, int, np.floating, np.integer)) or isinstance(got, (bool, np.bool_)):
+            return f"{where}: expected a number, got {describe_value(got)}"
+        return None
     if isinstance(exp, np.ndarray):
         if type(got) is not np.ndarray:
             return f"{where}: expected an array of shape {exp.shape}, got {describe_value(got)}"
@@ -407,6 +411,12 @@ def _structure_error(got, exp, where: str) -> str | None:
     return None
 
 
+def _is_number_or_array(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "fciu"
+    return isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
 def assert_did_work(fname: str, got, expected, inputs=()) -> None:
     """The first step of every test of a negative property ("does not modify its arguments",
     "no overflow", "cannot learn XOR"): the call must have done real work, so that a function
@@ -420,8 +430,8 @@ def assert_did_work(fname: str, got, expected, inputs=()) -> None:
     err = _structure_error(got, expected, fname)
     if err:
         _fail(fname, f"did not return a result of the expected form, so this test cannot be credited: {err}")
-    g_arrays = [x for x in _leaves(got) if isinstance(x, np.ndarray) and x.dtype.kind in "fciu"]
-    e_arrays = [x for x in _leaves(expected) if isinstance(x, np.ndarray) and x.dtype.kind in "fciu"]
+    g_arrays = [np.asarray(x) for x in _leaves(got) if _is_number_or_array(x)]
+    e_arrays = [np.asarray(x) for x in _leaves(expected) if _is_number_or_array(x)]
     if e_arrays and any(np.any(e != 0) for e in e_arrays) and all(not np.any(g != 0) for g in g_arrays):
         _fail(fname, "returned only zeros: the function does not compute anything yet, so this test cannot be "
                      "credited")

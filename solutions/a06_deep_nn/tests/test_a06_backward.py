@@ -287,7 +287,9 @@ def test_linear_activation_backward_purity(student, ref, rng, act):
     _, cache = ref.linear_activation_forward(A_prev, W, b, act)
     dA = rng.standard_normal((W.shape[0], A_prev.shape[1]))
     got, after, _ = student.call_with_args("linear_activation_backward", dA, cache, act)
-    _result3(got, f"linear_activation_backward(activation={act!r})")
+    assert_did_work(f"linear_activation_backward(activation={act!r})",
+                    tuple(_result3(got, f"linear_activation_backward(activation={act!r})")),
+                    ref.linear_activation_backward(dA, cache, act), inputs=(dA,))
     assert_unchanged(f"linear_activation_backward(activation={act!r})", (dA, cache), after, ("dA", "cache"))
 
 
@@ -423,12 +425,13 @@ def test_update_parameters_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_update_parameters_purity(student, rng):
+def test_update_parameters_purity(student, ref, rng):
     dims = _dims(rng)
     P = _params(rng, dims)
     G = _grads_like(rng, P)
     got, after, _ = student.call_with_args("update_parameters", P, G, 0.3)
     assert isinstance(got, dict), "update_parameters must return a dict"
+    assert_did_work("update_parameters", got, ref.update_parameters(P, G, 0.3), inputs=(P, G))
     assert_unchanged("update_parameters", (P, G), after, ("parameters", "grads"))
 
 
