@@ -383,6 +383,7 @@ def _flower_run(student, memo):
 
 @pytest.mark.points(4)
 @pytest.mark.timeout(30)
+@pytest.mark.exercises("nn_model")  # one run, shared through submission_memo
 def test_e2e_flower(student, ref, submission_memo):
     X, Y = data.planar_flower()
     params, _ = _flower_run(student, submission_memo)
@@ -393,6 +394,7 @@ def test_e2e_flower(student, ref, submission_memo):
 
 @pytest.mark.points(1)
 @pytest.mark.timeout(30)
+@pytest.mark.exercises("nn_model")  # one run, shared through submission_memo
 def test_e2e_flower_costs(student, submission_memo):
     """The cost list, graded apart from the accuracy: one Python float every 1000 iterations."""
     _, costs = _flower_run(student, submission_memo)

@@ -782,6 +782,7 @@ def _model_run(student, ref, rng, case, memo):
 @pytest.mark.points(1)
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("case", list(MODEL_CASES))
+@pytest.mark.exercises("model")  # one run per case, shared through submission_memo
 def test_model_matches_reference(student, ref, rng, case, submission_memo):
     (params, _), (p_ref, _) = _model_run(student, ref, rng, case, submission_memo)
     assert_close(params, p_ref, name=f"trained parameters ({case})", rtol=1e-10, atol=1e-13)
@@ -790,6 +791,7 @@ def test_model_matches_reference(student, ref, rng, case, submission_memo):
 @pytest.mark.points(1)
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("case", list(MODEL_CASES))
+@pytest.mark.exercises("model")  # one run per case, shared through submission_memo
 def test_model_returns_costs(student, ref, rng, case, submission_memo):
     """The cost list, graded apart from the parameters: one Python float per epoch (CONVENTIONS §3)."""
     (_, costs), (_, c_ref) = _model_run(student, ref, rng, case, submission_memo)
