@@ -72,7 +72,12 @@ def median(xs):
 
 # --------------------------------------------------------------------------- dlgrade
 
-def find_dlgrade() -> Path | None:
+def find_dlgrade(python: Path | None = None) -> Path | None:
+    """The ``dlgrade`` of the venv whose interpreter is ``python`` (``--python``), else the
+    checkout's .venv, else the one on PATH."""
+    if python is not None:
+        exe = Path(python).parent / "dlgrade"
+        return exe if exe.exists() else None
     for cand in (REPO / ".venv" / "bin" / "dlgrade", shutil.which("dlgrade")):
         if cand and Path(cand).exists():
             return Path(cand)
@@ -132,6 +137,7 @@ def parse_dlgrade_json(path: Path) -> dict:
             dur = _num(rec["timing"], _DURATION_KEYS + ("total_s", "total"))
         out[sid] = {"score": _num(rec, ("score",)), "max": _num(rec, ("max_score", "max", "possible")),
                     "duration": dur, "isolation": rec.get("isolation") or rec.get("isolation_level"),
+                    "start": rec.get("start"),
                     "status": rec.get("status"),
                     "n_tests": len(rec["tests"]) if isinstance(rec.get("tests"), list) else None}
     return out
@@ -184,6 +190,8 @@ def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path
     if _has(help_text, "--workers"):
         cmd += ["--workers", str(workers)]
     cmd += _common_opts(help_text, run_dir / "gradebook.sqlite")
+    if ISOLATION and _has(help_text, "--isolation"):
+        cmd += ["--isolation", ISOLATION]
     for opt in ("--no-progress", "--quiet"):
         if _has(help_text, opt):
             cmd.append(opt)
@@ -204,6 +212,11 @@ def run_dlgrade(exe, help_text, subs_dir: Path, n: int, workers: int, work: Path
            "throughput": n / wall, "records": recs, "cmd": cmd}
     isos = sorted({str(r["isolation"]) for r in recs.values() if r["isolation"]})
     res["isolation"] = ",".join(isos) or "sandbox child"
+    starts: dict[str, int] = {}
+    for r in recs.values():
+        if r.get("start"):
+            starts[r["start"]] = starts.get(r["start"], 0) + 1
+    res["start"] = ", ".join(f"{k} {v}" for k, v in sorted(starts.items())) or "not recorded"
     if rc not in (0, 1) or not recs:
         res["note"] = f"rc={rc}; {len(recs)} results parsed; tail: {tail.strip()[-400:]}"
     return res
@@ -415,6 +428,22 @@ def _short(r) -> str:
     return r["tool"].split()[0]
 
 
+ISOLATION: str | None = None  # --isolation for `dlgrade grade` (main() sets it)
+
+
+def interpreter_of(exe: Path | None) -> str:
+    """The interpreter behind a dlgrade executable: path and version."""
+    if exe is None:
+        return "none found"
+    py = Path(exe).parent / "python"
+    try:
+        out = subprocess.run([str(py), "-c", "import sys; print(sys.executable, sys.version.split()[0])"],
+                             capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        out = ""
+    return out or str(py)
+
+
 def print_report(rows, manifest, args, extra_lines):
     ok = [r for r in rows if "skipped" not in r]
     bases = {suite: next((r for r in ok if r.get("dlgrade") == suite and r.get("workers") == 1), None)
@@ -426,6 +455,11 @@ def print_report(rows, manifest, args, extra_lines):
         cats[s["category"]] = cats.get(s["category"], 0) + 1
     print(f"submissions: {manifest['n']} generated (seed {manifest['seed']}): "
           + ", ".join(f"{k} {v}" for k, v in cats.items()) + f"; reference: {Path(manifest['reference']).relative_to(REPO)}")
+    print(f"dlgrade interpreter: {args.interpreter}; isolation asked: {ISOLATION or 'auto'}")
+    for r in rows:
+        if r.get("dlgrade") and "skipped" not in r:
+            print(f"  {r['tool']}, workers {r.get('workers')}: isolation {r.get('isolation')}; "
+                  f"sandbox children started: {r.get('start')}")
     for line in extra_lines:
         print(line)
     print(f"load average (1/5/15 min) at start {args.load_start}, at end {_loadavg()}: "
@@ -575,7 +609,13 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: n=5, n-otter=3, workers 2 only, one floor rep (no hostile submission)")
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    ap.add_argument("--python", type=Path, help="the interpreter of the venv whose dlgrade to measure "
+                    "(e.g. a venv made with Debian's /usr/bin/python3); default: this checkout's .venv")
+    ap.add_argument("--isolation", choices=["auto", "namespaces", "process", "none"],
+                    help="passed to `dlgrade grade` (default: its own default, auto)")
     args = ap.parse_args(argv)
+    global ISOLATION
+    ISOLATION = args.isolation
     if args.quick:
         args.n = args.n or 5
         args.n_otter = args.n_otter or 3
@@ -605,7 +645,8 @@ def main(argv=None):
         extra.append(f"dlgrade equivalent checks: DLGRADE_ROOT={roots['equivalent']} "
                      f"(hidden suite = benchmarks/equivalent/dlgrade/{build.DLGRADE_TEST}, "
                      f"{len(checks.CHECKS)} tests, {checks.MAX_SCORE} points)")
-    exe = None if args.skip_dlgrade and args.skip_floor else find_dlgrade()
+    exe = None if args.skip_dlgrade and args.skip_floor else find_dlgrade(args.python)
+    args.interpreter = interpreter_of(exe)
     help_text = dlgrade_help(exe) if exe else None
     d_subs = None
     if not args.skip_dlgrade and help_text is not None:

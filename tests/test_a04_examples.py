@@ -333,6 +333,16 @@ def test_torch_through_a_back_door_earns_nothing_for_that_function(results):
     assert 0 < sub["score"] < 100
 
 
+def test_hunting_the_reference_through_the_parent_process_earns_nothing(results):
+    """/proc/<ppid>/cwd and /root, every process's environ, and the environment: inside the
+    namespaces the parent is the sandbox's own init and none of them leads to the course."""
+    sub = results["hostile_proc_parent"]
+    sigmoid_tests = [t for t in sub["tests"] if any(f.endswith(".sigmoid") for f in t["functions"])]
+    assert sigmoid_tests and all(t["points"] == 0 for t in sigmoid_tests), "the reference was found"
+    perceptron = [t for t in sub["tests"] if t["name"] in PERCEPTRON_TESTS]
+    assert all(t["status"] == "pass" for t in perceptron), "the honest part must still be graded"
+
+
 def test_fake_results_files_earn_nothing_and_never_leave_the_sandbox(batch, results):
     sub = results["hostile_fake_results"]
     assert sub["score"] == 0

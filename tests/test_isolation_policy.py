@@ -57,13 +57,42 @@ def test_validate_refuses_too(no_namespaces, tmp_path):
     assert out.returncode != 0 and "--isolation process" in " ".join(out.stderr.split())
 
 
-def test_explicit_process_isolation_grades_and_says_so(no_namespaces, tmp_path):
-    out = _dlgrade(["grade", "a04", str(_subs(tmp_path)), "--isolation", "process", "--json",
-                    str(tmp_path / "r.json"), "--gradebook", str(tmp_path / "gb.sqlite"), "-q"], no_namespaces, tmp_path)
+def test_explicit_process_isolation_grades_only_where_it_holds(no_namespaces, tmp_path):
+    """Asked for by name, the process level grades where the child can be kept away from the
+    reference and the other submissions (a root grader, an interpreter uid nobody can run, the
+    protected folders private) — and then a reference hunter earns nothing. Where it cannot, it is
+    refused with the reason; on this machine one of the two happens, and either is checked."""
+    from grader.course import assignment as assignment_mod
+    from grader.sandbox.launcher import process_isolation_problem
+
+    subs = _subs(tmp_path)
+    a = assignment_mod.load("a04", ROOT)
+    # mallory's sigmoid is the reference's, read from the protected folders at call time
+    hunter = (EXAMPLE / "nn_basics.py").read_text().replace("def sigmoid(z):", f"""def sigmoid(z):
+    for path in ({str(a.solution_dir / 'nn_basics.py')!r}, {str(subs / 'alice' / 'nn_basics.py')!r}):
+        try:
+            ns = {{}}
+            exec(open(path).read(), ns)
+            return ns["sigmoid"](z)
+        except OSError:
+            pass
+    return np.zeros_like(np.asarray(z, dtype=float))
+def _honest_sigmoid(z):""", 1)
+    (subs / "mallory").mkdir()
+    (subs / "mallory" / "nn_basics.py").write_text(hunter)
+    problem = process_isolation_problem((str(a.solution_dir), str(subs), os.path.expanduser("~")))
+    out = _dlgrade(["grade", "a04", str(subs), "--isolation", "process", "--json", str(tmp_path / "r.json"),
+                    "--gradebook", str(tmp_path / "gb.sqlite"), "-q"], no_namespaces, tmp_path)
+    if problem is not None:
+        assert out.returncode != 0
+        assert "process isolation would not hold here" in " ".join((out.stdout + out.stderr).split())
+        return
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    doc = json.loads((tmp_path / "r.json").read_text())
-    assert [s["isolation"] for s in doc["submissions"]] == ["process"]
-    assert "isolation: process" in " ".join(out.stdout.split())
+    doc = {s["id"]: s for s in json.loads((tmp_path / "r.json").read_text())["submissions"]}
+    assert {s["isolation"] for s in doc.values()} == {"process"}
+    assert doc["alice"]["score"] == 100
+    sigmoid_tests = [t for t in doc["mallory"]["tests"] if t["name"].startswith("test_sigmoid")]
+    assert sigmoid_tests and all(t["points"] == 0 for t in sigmoid_tests), "the reference was readable"
 
 
 def test_check_falls_back_quietly_for_a_students_own_code(no_namespaces):
@@ -72,14 +101,15 @@ def test_check_falls_back_quietly_for_a_students_own_code(no_namespaces):
 
 
 @pytest.mark.skipif(not bwrap_works(), reason="needs working namespaces to compare with")
-def test_results_graded_under_process_are_not_reused_under_namespaces(tmp_path):
+def test_results_graded_at_a_weaker_level_are_not_reused_under_namespaces(tmp_path):
     from grader.batch.coordinator import grade_batch
     from grader.course import assignment as assignment_mod
     from grader.grading.runner import GradeOptions
 
     a = assignment_mod.load("a04", ROOT)
     subs, book = _subs(tmp_path), tmp_path / "gb.sqlite"
-    first = grade_batch(a, subs, GradeOptions(secret="s", isolation="process"), workers=1, gradebook=book)
+    # "none" (in-process, trusted code only) stands for any weaker level here
+    first = grade_batch(a, subs, GradeOptions(secret="s", isolation="none"), workers=1, gradebook=book)
     again = grade_batch(a, subs, GradeOptions(secret="s", isolation="auto"), workers=1, gradebook=book)
-    assert [r["isolation"] for r in first] == ["process"]
+    assert [r["isolation"] for r in first] == ["none"]
     assert [r["isolation"] for r in again] == ["namespaces"]  # graded again, not the process-level row reused

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -38,48 +36,12 @@ from grader.grading import scratch
 from grader import __version__
 from grader.course.assignment import Assignment
 from grader.batch.gradebook import Gradebook, GradingKey, now
+from grader.batch.keys import engine_hash, options_hash
 from grader.batch.intake import Intake, Item, collect, read_roster
 from grader.grading.lifetime import die_with_parent
 from grader.sandbox.launcher import require_isolation
 from grader.grading.runner import GradeOptions, finish_scores, grade_submission, warm_up
 
-
-
-# ------------------------------------------------------------------------------ fingerprints
-
-_ENGINE_HASH: str | None = None
-# What does not take part in grading one submission (editing it does not regrade): the command
-# line and whole folders — batch orchestration, reports, course tooling. Everything else under
-# grader/ (sandbox/, grading/, the plugin, checks, gradcheck, data) is grading code.
-_NOT_GRADING_CODE = {"cli.py", "batch", "reports", "course"}
-
-
-def engine_hash() -> str:
-    """Hash of the grading engine's code: results graded by other engine code are not reused."""
-    global _ENGINE_HASH
-    if _ENGINE_HASH is None:
-        h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent.parent  # the grader package
-        for p in sorted(pkg.rglob("*")):
-            if p.suffix in (".py", ".ini") and "__pycache__" not in p.parts and p.is_file() \
-                    and p.relative_to(pkg).parts[0] not in _NOT_GRADING_CODE:
-                h.update(p.relative_to(pkg).as_posix().encode())
-                h.update(p.read_bytes())
-        _ENGINE_HASH = h.hexdigest()[:16]
-    return _ENGINE_HASH
-
-
-def options_hash(options: GradeOptions) -> str:
-    """What in the options changes a grade: the secret (hashed), mode, device, isolation, -k."""
-    doc = {
-        "mode": options.mode,
-        "secret": hashlib.sha256(options.secret.encode()).hexdigest(),
-        "device": options.device,
-        "isolation": options.isolation,
-        "keyword": options.keyword,
-        "tests_dir": str(options.tests_dir) if options.tests_dir else None,
-    }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def tests_dir_of(assignment: Assignment, options: GradeOptions) -> Path:
@@ -273,7 +235,8 @@ def grade_batch(assignment: Assignment, root: Path, options: GradeOptions, on_re
     # Untrusted code with hidden tests: "auto" means namespaces or nothing (IsolationUnavailable
     # names the cause and the fixes); the weaker level only when asked for by name. The concrete
     # level then enters the reuse key, so a regrade after a sandbox change really regrades.
-    options = dataclasses.replace(options, isolation=require_isolation(options.isolation))
+    protect = (str(assignment.solution_dir), str(Path(root).resolve()), os.path.expanduser("~"))
+    options = dataclasses.replace(options, isolation=require_isolation(options.isolation, protect))
     report = report if report is not None else BatchReport()
     reporter = reporter or CallbackReporter(on_result)
     if on_result and not isinstance(reporter, CallbackReporter):

@@ -104,13 +104,49 @@ class IsolationUnavailable(SandboxError):
     """Hidden-test grading asked for the default (strong) isolation where it cannot be had."""
 
 
-def require_isolation(requested: str) -> str:
+def process_isolation_problem(protect=()) -> str | None:
+    """Why the ``process`` level cannot keep a child away from ``protect`` (the reference, the
+    other submissions, $HOME), or None. The child must run as uid nobody (a root grader and an
+    interpreter nobody can run), and nobody must not be able to list any protected folder."""
+    if os.geteuid() != 0:
+        return ("the grader does not run as root, so the child cannot be given another uid: it would run as "
+                "you and could read everything you can (the course, the reference, other submissions)")
+    if not nobody_can_run_python():
+        return (f"uid nobody cannot run this interpreter ({sys.executable}, e.g. a venv under a private home "
+                f"such as /root): the child would keep root's uid; install the venv where uid nobody can read it")
+    paths = [str(p) for p in protect if p and os.path.exists(p)]
+    if not paths:
+        return None
+    probe = ("import os, sys\nfor p in sys.argv[1:]:\n    try:\n        os.listdir(p)\n        print(p)\n"
+             "    except OSError:\n        pass\n")
+    try:
+        r = subprocess.run([sys.executable, "-I", "-c", probe, *paths], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30, preexec_fn=_become_nobody)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"could not check what uid nobody can read: {exc}"
+    readable = [line for line in r.stdout.splitlines() if line]
+    if readable:
+        return ("uid nobody, which the child runs as, can read " + ", ".join(readable) +
+                f"; make them private first (`chmod -R o-rwx {' '.join(readable)}`)")
+    return None
+
+
+def require_isolation(requested: str, protect: tuple | None = ()) -> str:
     """The isolation level for grading untrusted code with hidden tests (``grade``, ``validate``).
 
     Unlike :func:`resolve_isolation`, ``auto`` never falls back to the weaker ``process`` level:
     where namespaces cannot be made it raises :class:`IsolationUnavailable` naming the cause and
-    both fixes. ``process`` (or ``none``) must be asked for by name.
+    both fixes. ``process`` must be asked for by name, and then holds only where the child can be
+    kept away from the ``protect`` folders (:func:`process_isolation_problem`), else it is refused
+    too; ``protect=None`` says the code is the course's own (``validate``: the reference, the stub,
+    the mutants), where that check does not apply. ``none`` (in-process) is for trusted code only.
     """
+    if requested == "process" and protect is not None:
+        problem = process_isolation_problem(protect)
+        if problem is not None:
+            raise IsolationUnavailable(f"process isolation would not hold here: {problem}. Grade in namespaces "
+                                       f"instead (docs/SECURITY.md).")
+        return "process"
     if requested != "auto":
         return resolve_isolation(requested)
     problem = namespaces_problem()
