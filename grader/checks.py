@@ -437,6 +437,10 @@ def assert_did_work(fname: str, got, expected, inputs=()) -> None:
     if e_arrays and any(np.any(e != 0) for e in e_arrays) and all(not np.any(g != 0) for g in g_arrays):
         _fail(fname, "returned only zeros: the function does not compute anything yet, so this test cannot be "
                      "credited")
+    if all(np.all(np.isfinite(e)) for e in e_arrays if e.dtype.kind in "fc") \
+            and any(not np.all(np.isfinite(g)) for g in g_arrays if g.dtype.kind in "fc"):
+        _fail(fname, "returned NaN or infinite values where finite ones were expected, so this test cannot be "
+                     "credited")
     parts = list(zip(got, expected)) if isinstance(expected, tuple) else [(got, expected)]
     for g, e in parts:
         for x in inputs:

@@ -217,6 +217,8 @@ def test_did_work_refuses_constants_and_echoes():
         assert_did_work("cost", 0.0, 0.7)
     with pytest.raises(GradingFailure, match=r"shape \(3,\), expected \(3, 1\)"):
         assert_did_work("f", np.ones(3), np.ones((3, 1)))
+    with pytest.raises(GradingFailure, match="NaN or infinite"):
+        assert_did_work("cost", float("nan"), 0.7)
     assert_did_work("identity", P["W"], P["W"].copy(), inputs=(P["W"],))  # the right answer may be the input
 
 

@@ -24,6 +24,11 @@ def _probe_by_name(module, fname, args):
     return getattr(module, fname)(*args) + module.sigmoid(0.0)
 
 
+def _probe_alias(module, x):
+    tf = module
+    return tf.constant(x)
+
+
 def _probe_handle_only(module, gen):
     return float(gen.random())
 
@@ -31,6 +36,7 @@ def _probe_handle_only(module, gen):
 def test_probe_calls_names_attributes_and_string_arguments():
     src = textwrap.dedent(inspect.getsource(_probe_by_name))
     assert probe_calls(src, "shallow_nn", ["relu", [1.0]]) == ["shallow_nn.sigmoid", "shallow_nn.relu"]
+    assert probe_calls(textwrap.dedent(inspect.getsource(_probe_alias)), "minitf", [1.0]) == ["minitf.constant"]
     # a probe that only uses a library object (a numpy Generator handle) exercises no student function
     assert probe_calls(textwrap.dedent(inspect.getsource(_probe_handle_only)), "m", [object()]) == []
 

@@ -41,7 +41,7 @@ class Session:
         self._import_failures: dict[str, Exception] = {}
         # Results of costly student runs that several tests judge (see the plugin's
         # ``submission_memo`` fixture); they live exactly as long as this submission's grading.
-        self.memo: dict = {}
+        self.memo: dict = SubmissionMemo(self)
         self.known_callables: dict[str, set] = {}  # module -> names found callable
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -213,6 +213,34 @@ class _Remote:
                               {"value": _to_wire(value)}, self._label(attr))
 
 
+class SubmissionMemo(dict):
+    """The ``submission_memo`` dict. It also remembers the student functions recorded in the test
+    that stored each key, and records them again in every test that reads the key: a test that
+    judges a memoised run exercises what the run exercised (a banned shortcut costs it too)."""
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self._session = session
+        self._calls: dict = {}
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._calls[key] = list(self._session.calls)
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self._session.calls.extend(self._calls.get(key, ()))
+        return value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
 @functools.lru_cache(maxsize=512)
 def _probe_uses(source: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """What a probe's source reaches through its ``module`` parameter: attribute names
@@ -224,14 +252,17 @@ def _probe_uses(source: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     if fn is None or not fn.args.args:
         return (), ()
     params = [a.arg for a in fn.args.args]
-    mod = params[0]
+    mods = {params[0]}                    # the module parameter and its aliases (tf = module)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in mods:
+            mods.update(t.id for t in node.targets if isinstance(t, ast.Name))
     names, positions = [], []
     for node in ast.walk(fn):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == mod \
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in mods \
                 and not node.attr.startswith("__"):
             names.append(node.attr)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr") \
-                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == mod:
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id in mods:
             key = node.args[1]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 names.append(key.value)
