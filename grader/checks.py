@@ -14,7 +14,9 @@ import numpy as np
 
 from grader.errors import StudentError
 
-__all__ = ["assert_close", "raises_student", "assert_shape", "describe_value", "GradingFailure"]
+__all__ = ["assert_close", "raises_student", "assert_shape", "describe_value", "GradingFailure", "same_value",
+           "assert_args_unchanged", "assert_unchanged", "is_float", "assert_float", "assert_float_list",
+           "assert_did_work", "call_under_errstate", "call_strict", "STRICT"]
 
 
 class GradingFailure(AssertionError):
@@ -189,11 +191,13 @@ def _compare_arrays(got, exp, name, rtol, atol, dtype):
     worst = tuple(int(i) for i in worst_at)
     with np.errstate(all="ignore"):
         rel = diff / np.maximum(np.abs(e), 1e-300)
+    rel_bad = bad & (np.abs(e) > 0)       # a relative error where 0 was expected means nothing
+    rel_text = f", max rel error {float(np.nanmax(np.where(rel_bad, rel, 0))):.3g}" if rel_bad.any() else ""
     lines = [
         f"{int(bad.sum())} of {exp.size} elements differ beyond rtol={rtol:g}, atol={atol:g}",
         f"  first at {first}: got {g[first]!r}, expected {e[first]!r}",
         f"  worst at {worst}: got {g[worst]!r}, expected {e[worst]!r}",
-        f"  max abs error {float(diff.max()):.3g}, max rel error {float(np.nanmax(np.where(bad, rel, 0))):.3g}",
+        f"  max abs error {float(diff.max()):.3g}{rel_text}",
     ]
     hint = _ratio_hint(g, e)
     if hint:
@@ -295,7 +299,8 @@ def raises_student(exc_class, match: str | None = None):
 
 def same_value(a, b) -> bool:
     """Exact equality for what crosses the sandbox: arrays by type, dtype, shape and values
-    (NaN equal to NaN), containers element by element, anything else with ``==``."""
+    (NaN equal to NaN), torch tensors by dtype, shape, device and values, containers element by
+    element, anything else with ``==`` (an array or a container never equals a plain value)."""
     if isinstance(b, np.ndarray):
         return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
                 and bool(np.array_equal(a, b, equal_nan=b.dtype.kind in "fc")))
@@ -303,10 +308,18 @@ def same_value(a, b) -> bool:
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(b, dict):
         return isinstance(a, dict) and a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in b)
-    return bool(a == b)
+    if _is_tensor(b):
+        return (_is_tensor(a) and a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape) and a.device == b.device
+                and (b.device.type == "meta" or bool((a.detach().cpu() == b.detach().cpu()).all())))
+    if isinstance(a, (np.ndarray, list, tuple, dict)) or _is_tensor(a):
+        return False  # a container or an array is never equal to a plain value (no elementwise ==)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # an object whose == is not a plain truth value
+        return False
 
 
-def assert_args_unchanged(fname: str, sent, after, names) -> None:
+def assert_args_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
     """Fails when the student's ``fname`` modified an argument in place (CONVENTIONS §3).
 
     ``sent`` are the arguments as the test sent them, ``after`` as the child held them after the
@@ -317,4 +330,152 @@ def assert_args_unchanged(fname: str, sent, after, names) -> None:
     for name, s, a in zip(names, sent, after):
         if not same_value(a, s):
             _fail(fname, f"modified its argument {name!r} in place. Inputs must never be changed: work on new "
-                         f"arrays (e.g. X = X - mu, not X -= mu; or copy first)")
+                         f"arrays (e.g. X = X - mu, not X -= mu; or copy first)" + (f"\nHint: {hint}" if hint else ""))
+
+
+# ---------------------------------------------------------------------------- scalars (CONVENTIONS §3)
+
+def is_float(v) -> bool:
+    """The course's one rule for a scalar result (CONVENTIONS §3): a Python ``float``; a
+    ``numpy.float64`` is accepted because it *is* a float subclass. Not an int, not a float32,
+    not a 0-d or (1, 1) array."""
+    return isinstance(v, float) and not isinstance(v, np.ndarray)
+
+
+def assert_float(v, name: str = "value") -> None:
+    """Fails unless ``v`` is a scalar under the course's rule (``is_float``); the message says why."""
+    if is_float(v):
+        return
+    extra = ""
+    if isinstance(v, np.ndarray):
+        extra = f" of shape {v.shape} (return float(x), not an array)"
+    elif isinstance(v, np.floating):
+        extra = f" ({type(v).__name__} is not a Python float: return float(x))"
+    elif _is_tensor(v):
+        extra = " (return loss.item(), not a tensor)"
+    _fail(name, f"must return a Python float (CONVENTIONS §3), got {type(v).__name__}{extra}")
+
+
+def assert_float_list(values, n: int | None = None, name: str = "costs") -> None:
+    """A list of scalars under the same rule (a cost history); ``n`` its expected length."""
+    if not isinstance(values, list):
+        _fail(name, f"must be a list of Python floats, got {describe_value(values)}")
+    if n is not None and len(values) != n:
+        _fail(name, f"must hold {n} values, got {len(values)}")
+    for i, v in enumerate(values):
+        assert_float(v, f"{name}[{i}]")
+
+
+# ---------------------------------------------------------------------------- purity and real work
+
+def assert_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
+    """Same as ``assert_args_unchanged`` (the name test authors used before it was shared)."""
+    assert_args_unchanged(fname, sent, after, names, hint)
+
+
+def _leaves(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _leaves(x)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            yield from _leaves(x)
+    else:
+        yield v
+
+
+def _structure_error(got, exp, where: str) -> str | None:
+    if isinstance(exp, (float, np.floating)) and not isinstance(exp, np.ndarray):
+        if not isinstance(got, (float, int, np.floating, np.integer)) or isinstance(got, (bool, np.bool_)):
+            return f"{where}: expected a number, got {describe_value(got)}"
+        return None
+    if isinstance(exp, np.ndarray):
+        if type(got) is not np.ndarray:
+            return f"{where}: expected an array of shape {exp.shape}, got {describe_value(got)}"
+        if got.shape != exp.shape:
+            return f"{where}: shape {got.shape}, expected {exp.shape}"
+        return None
+    if isinstance(exp, (list, tuple)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(exp):
+            return f"{where}: expected a {type(exp).__name__} of length {len(exp)}, got {describe_value(got)}"
+        for i, (g, e) in enumerate(zip(got, exp)):
+            err = _structure_error(g, e, f"{where}[{i}]")
+            if err:
+                return err
+        return None
+    if isinstance(exp, dict):
+        if not isinstance(got, dict) or any(k not in got for k in exp):
+            return f"{where}: expected a dict with keys {sorted(map(str, exp))}, got {describe_value(got)}"
+        for k in exp:
+            err = _structure_error(got[k], exp[k], f"{where}[{k!r}]")
+            if err:
+                return err
+    return None
+
+
+def _is_number_or_array(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "fciu"
+    return isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def assert_did_work(fname: str, got, expected, inputs=()) -> None:
+    """The first step of every test of a negative property ("does not modify its arguments",
+    "no overflow", "cannot learn XOR"): the call must have done real work, so that a function
+    returning constants or its input earns nothing there.
+
+    Real work means: ``got`` has ``expected``'s structure (containers, keys, array shapes);
+    it is not all zeros where ``expected`` is not; no part of it (an item of a returned tuple,
+    or the whole value) is one of ``inputs`` returned as it was sent where the expected part
+    differs from that input. The values themselves are graded by the value test, not here.
+    """
+    err = _structure_error(got, expected, fname)
+    if err:
+        _fail(fname, f"did not return a result of the expected form, so this test cannot be credited: {err}")
+    g_arrays = [np.asarray(x) for x in _leaves(got) if _is_number_or_array(x)]
+    e_arrays = [np.asarray(x) for x in _leaves(expected) if _is_number_or_array(x)]
+    if e_arrays and any(np.any(e != 0) for e in e_arrays) and all(not np.any(g != 0) for g in g_arrays):
+        _fail(fname, "returned only zeros: the function does not compute anything yet, so this test cannot be "
+                     "credited")
+    if all(np.all(np.isfinite(e)) for e in e_arrays if e.dtype.kind in "fc") \
+            and any(not np.all(np.isfinite(g)) for g in g_arrays if g.dtype.kind in "fc"):
+        _fail(fname, "returned NaN or infinite values where finite ones were expected, so this test cannot be "
+                     "credited")
+    parts = list(zip(got, expected)) if isinstance(expected, tuple) else [(got, expected)]
+    for g, e in parts:
+        for x in inputs:
+            if same_value(g, x) and not same_value(e, x):
+                _fail(fname, "returned an argument unchanged where a new value was expected, so this test "
+                             "cannot be credited")
+
+
+# ---------------------------------------------------------------------------- calls under np.errstate
+
+def _call_under_errstate(module, fname, args, kwargs, errstate):
+    """Probe: module.fname(*args, **kwargs) with numpy floating-point errors set by ``errstate``."""
+    import numpy as np
+
+    with np.errstate(**errstate):
+        return getattr(module, fname)(*args, **kwargs)
+
+
+STRICT = {"over": "raise", "invalid": "raise", "divide": "raise"}
+
+
+def call_under_errstate(student, fname: str, *args, errstate: dict | None = None, what: str | None = None,
+                        hint: str | None = None, **kwargs):
+    """Calls the student's ``fname(*args, **kwargs)`` in the sandbox under ``np.errstate(**errstate)``
+    (default ``STRICT``: overflow, invalid and divide raise), so that a computation that overflows
+    on the way to a finite answer fails with the student's traceback and ``hint``."""
+    try:
+        return student.probe(_call_under_errstate, fname, list(args), dict(kwargs), dict(errstate or STRICT))
+    except StudentError as err:
+        raise GradingFailure(f"{what or fname} raised {err.exc_type}: {err.message}"
+                             + (f"\nHint: {hint}" if hint else "") + f"\n{err.traceback.rstrip()}") from None
+
+
+def call_strict(student, fname: str, args, what: str | None = None, hint: str | None = None,
+                errstate: dict | None = None):
+    """``call_under_errstate`` with the arguments as a list: ``call_strict(student, "sigmoid", [z],
+    "sigmoid of large z under np.errstate(over='raise')", "use a stable formula")``."""
+    return call_under_errstate(student, fname, *args, errstate=errstate, what=what, hint=hint)

@@ -169,3 +169,66 @@ def test_a_runtime_finding_costs_every_test_of_the_functions_involved():
     assert [t["points"] for t in result["tests"]] == [0.0, 0.0, 4.0]
     assert "not credited" in result["tests"][1]["message"] and "torch" in result["tests"][1]["message"]
     assert result["findings"] == ["m.py:1: 'import os' is not allowed", f"test_a: {refused}"]
+
+
+# ---------------------------------------------------------------------------- shared helpers of hidden tests
+
+def test_one_scalar_rule():
+    from grader.checks import assert_float, assert_float_list, is_float
+    assert is_float(1.5) and is_float(np.float64(1.5))
+    for bad in (np.float32(1.5), np.array(1.5), np.array([[1.5]]), 1, torch.tensor(1.5)):
+        assert not is_float(bad)
+        with pytest.raises(GradingFailure, match="compute_cost: must return a Python float"):
+            assert_float(bad, "compute_cost")
+    assert_float_list([0.5, np.float64(0.25)], 2, "costs")
+    with pytest.raises(GradingFailure, match=r"costs\[1\]"):
+        assert_float_list([0.5, np.array(0.25)], 2, "costs")
+    with pytest.raises(GradingFailure, match="must hold 3 values"):
+        assert_float_list([0.5], 3, "costs")
+
+
+def test_same_value_and_unchanged_arguments():
+    from grader.checks import assert_unchanged, same_value
+    a = np.arange(4.0)
+    assert same_value(a, a.copy()) and not same_value(a, a.astype(np.float32))
+    assert not same_value(a, 0.5) and not same_value(0.5, a)          # never an elementwise ==
+    t = torch.arange(3.0)
+    assert same_value(t, t.clone()) and not same_value(t, t + 1) and not same_value(a, t)
+    assert same_value({"W": a, "k": [1, 2]}, {"W": a.copy(), "k": [1, 2]})
+    assert_unchanged("f", (a,), (a.copy(),), ("x",))
+    with pytest.raises(GradingFailure, match="f: modified its argument 'x' in place"):
+        assert_unchanged("f", (a,), (a + 1,), ("x",))
+
+
+def test_did_work_refuses_constants_and_echoes():
+    from grader.checks import assert_did_work
+    P = {"W": np.ones((2, 2)), "b": np.zeros((2, 1))}
+    new = {"W": np.full((2, 2), 0.5), "b": np.full((2, 1), 0.1)}
+    assert_did_work("update", new, new, inputs=(P,))                     # real work: passes
+    with pytest.raises(GradingFailure, match="returned only zeros"):
+        assert_did_work("update", {k: np.zeros_like(v) for k, v in P.items()}, new, inputs=(P,))
+    with pytest.raises(GradingFailure, match="returned an argument unchanged"):
+        assert_did_work("update", P, new, inputs=(P,))
+    with pytest.raises(GradingFailure, match="returned an argument unchanged"):
+        assert_did_work("momentum", (P, new), (new, new), inputs=(P,))
+    with pytest.raises(GradingFailure, match="expected a number"):
+        assert_did_work("cost", np.zeros((1, 3)), 0.7)
+    with pytest.raises(GradingFailure, match="returned only zeros"):
+        assert_did_work("cost", 0.0, 0.7)
+    with pytest.raises(GradingFailure, match=r"shape \(3,\), expected \(3, 1\)"):
+        assert_did_work("f", np.ones(3), np.ones((3, 1)))
+    with pytest.raises(GradingFailure, match="NaN or infinite"):
+        assert_did_work("cost", float("nan"), 0.7)
+    assert_did_work("identity", P["W"], P["W"].copy(), inputs=(P["W"],))  # the right answer may be the input
+
+
+def test_call_strict_reports_the_students_error():
+    from grader.checks import call_strict
+
+    class FakeStudent:
+        def probe(self, fn, fname, args, kwargs, errstate):
+            assert errstate == {"over": "raise", "invalid": "raise", "divide": "raise"}
+            raise StudentError("FloatingPointError", "overflow encountered in exp", "  File sigmoid\n", where="sigmoid")
+
+    with pytest.raises(GradingFailure, match=r"(?s)sigmoid\(big z\) raised FloatingPointError.*Hint: be stable"):
+        call_strict(FakeStudent(), "sigmoid", [np.ones(2)], "sigmoid(big z)", "be stable")

@@ -81,6 +81,12 @@ def _lost(result: dict, test_name: str) -> bool:
     return bool(cases) and any(t["points"] < t["max_points"] or t["status"] != "pass" for t in cases)
 
 
+def unexercised_tests(result: dict) -> list[str]:
+    """Ids of the tests that ran but recorded no student function: a banned shortcut or a
+    refused call could not cost their points (docs/AUTHORING.md). Skipped tests ran nothing."""
+    return [t["id"] for t in result["tests"] if t["status"] != "skipped" and not t.get("functions")]
+
+
 def _failures(result: dict, limit: int = 5) -> str:
     bad = [t for t in result["tests"] if t["status"] not in ("pass", "skipped")]
     text = "\n".join(f"    {t['id']} [{t['status']}]: {t['message'].splitlines()[0] if t['message'] else ''}"
@@ -147,6 +153,10 @@ def validate(a: Assignment, options: GradeOptions | None = None, progress=None,
                    f"{f', {skipped_pts:g} skipped: no CUDA device' if skipped_pts else ''}) in {report.reference_seconds:.1f} s",
                    _failures(ref))
         report.add(ref["isolation"] != "none" or options.isolation == "none", f"isolation: {ref['isolation']}")
+        unexercised = unexercised_tests(ref)
+        report.add(not unexercised, "every hidden test records a student function it exercised",
+                   "no function recorded (call student code, or a probe that names module.<function>, or add "
+                   "@pytest.mark.exercises): " + ", ".join(unexercised[:8]))
         errors = [t for t in stub["tests"] if t["status"] in ("error", "crash")]
         report.add(stub["score"] == 0 and not errors and stub["tests"],
                    f"stub scores 0 ({stub['score']:g}/{stub['max_score']:g}) without errors",

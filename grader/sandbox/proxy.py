@@ -6,6 +6,8 @@ back as :class:`Handle` objects; calling methods on a handle runs them in the ch
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import textwrap
 import weakref
@@ -39,7 +41,7 @@ class Session:
         self._import_failures: dict[str, Exception] = {}
         # Results of costly student runs that several tests judge (see the plugin's
         # ``submission_memo`` fixture); they live exactly as long as this submission's grading.
-        self.memo: dict = {}
+        self.memo: dict = SubmissionMemo(self)
         self.known_callables: dict[str, set] = {}  # module -> names found callable
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -211,6 +213,80 @@ class _Remote:
                               {"value": _to_wire(value)}, self._label(attr))
 
 
+class SubmissionMemo(dict):
+    """The ``submission_memo`` dict. It also remembers the student functions recorded in the test
+    that stored each key, and records them again in every test that reads the key: a test that
+    judges a memoised run exercises what the run exercised (a banned shortcut costs it too)."""
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self._session = session
+        self._calls: dict = {}
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._calls[key] = list(self._session.calls)
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self._session.calls.extend(self._calls.get(key, ()))
+        return value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
+@functools.lru_cache(maxsize=512)
+def _probe_uses(source: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """What a probe's source reaches through its ``module`` parameter: attribute names
+    (``module.sigmoid``, ``getattr(module, "sigmoid")``) and the positions of the probe's own
+    arguments used as names (``getattr(module, name)``, position 0 = the first argument after
+    ``module``)."""
+    tree = ast.parse(source)
+    fn = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None or not fn.args.args:
+        return (), ()
+    params = [a.arg for a in fn.args.args]
+    mods = {params[0]}                    # the module parameter and its aliases (tf = module)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in mods:
+            mods.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    names, positions = [], []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in mods \
+                and not node.attr.startswith("__"):
+            names.append(node.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr") \
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id in mods:
+            key = node.args[1]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                names.append(key.value)
+            elif isinstance(key, ast.Name) and key.id in params[1:]:
+                positions.append(params.index(key.id) - 1)
+    return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(positions))
+
+
+def probe_calls(source: str, module: str, args) -> list[str]:
+    """The student functions a probe exercises, as the test's ``functions`` record them: the
+    module's attributes its source names, those named by string arguments it looks up, and the
+    classes of the handles it is given (a banned shortcut in any of them costs the test)."""
+    names, positions = _probe_uses(source)
+    out = [f"{module}.{n}" for n in names]
+    out += [f"{module}.{args[i]}" for i in positions if i < len(args) and isinstance(args[i], str)]
+    # Handles of the student's own classes (not a numpy Generator or a torch optimizer).
+    out += [a._label(None) for a in args
+            if isinstance(a, Handle) and a.type_name.split(".", 1)[0] not in _LIBRARY_ROOTS]
+    return out
+
+
+_LIBRARY_ROOTS = frozenset({"numpy", "torch", "builtins", "random", "collections", "functools"})
+
+
 def _make_rng(module, seed):
     import numpy as np
 
@@ -256,6 +332,7 @@ class StudentModule(_Remote):
         """
         source = textwrap.dedent(inspect.getsource(fn))
         where = f"probe {fn.__name__}"
+        self._session.calls.extend(probe_calls(source, self._module, args))
         out = self._session.request(
             {"op": "probe", "source": source, "name": fn.__name__, "module": self._target()["name"]},
             {"args": _to_wire(list(args))}, where)

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from grader import data
-from grader.checks import assert_close, raises_student
+from grader.checks import assert_close, assert_did_work, assert_float_list, assert_unchanged, raises_student
 
 CUDA = torch.cuda.is_available()
 
@@ -42,6 +42,83 @@ def probe_numpy_to_tensor(module, a):
     t.view(-1)[-1] = -777.0                # the tensor changes -> the array must see it
     info["array_after_tensor_write"] = a.copy()
     return info
+
+
+def probe_device_fake_cuda(module):
+    """get_device with torch.cuda.is_available() faked to True in the child (a CPU-only grader
+    sees the branch a GPU machine takes); torch.device("cuda") needs no GPU to be built."""
+    import torch
+    real = torch.cuda.is_available
+    torch.cuda.is_available = lambda: True
+    try:
+        out = {}
+        for prefer in (True, False):
+            d = module.get_device(prefer)
+            out[str(prefer)] = [type(d).__module__ + "." + type(d).__name__, str(d)]
+        return out
+    finally:
+        torch.cuda.is_available = real
+
+
+def probe_tensor_to_numpy_fake_cuda(module, a):
+    """tensor_to_numpy on a tensor that behaves like a CUDA tensor: it reports device cuda:0 and,
+    as a real one, refuses .numpy() until it has been copied to the host (.cpu() / .to("cpu"))."""
+    import torch
+
+    class FakeCudaTensor(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is torch.Tensor.device.__get__:
+                return torch.device("cuda", 0)
+            if func is torch.Tensor.is_cuda.__get__:
+                return True
+            name = getattr(func, "__name__", "")
+            if name == "numpy" and not kwargs.get("force", False):
+                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+                                "tensor to host memory first.")
+            to_host = name == "cpu" or (name == "to" and any(
+                str(x).startswith("cpu") for x in list(args[1:]) + [kwargs.get("device")] if x is not None))
+            out = super().__torch_function__(func, types, args, kwargs)
+            if to_host and isinstance(out, torch.Tensor):
+                return out.as_subclass(torch.Tensor).clone()
+            return out
+
+    t = torch.from_numpy(a).as_subclass(FakeCudaTensor)
+    try:
+        got = module.tensor_to_numpy(t)
+    except TypeError as exc:
+        return {"error": str(exc)}
+    return {"type": type(got).__module__ + "." + type(got).__name__,
+            "value": got.copy() if type(got).__name__ == "ndarray" else None}
+
+
+def probe_fit_line_devices(module, X_cols, y_cols, device):
+    """fit_line_on_device(..., device) with train_model replaced by a recorder: where the model's
+    parameters were initialised, and where the model, X and y are when training starts. With
+    device="meta" this catches, without a GPU, data or parameters left on the CPU and an
+    initialisation drawn on the device."""
+    seen = {}
+    real_train, real_cls = module.train_model, module.LinearRegression
+
+    class Recorded(real_cls):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.setdefault("init", sorted({str(p.device) for p in self.parameters()}))
+
+    def recorder(model, X, y, *args, **kwargs):
+        seen["params"] = sorted({str(p.device) for p in model.parameters()})
+        seen["X"], seen["y"] = str(X.device), str(y.device)
+        return [0.0] * int(kwargs.get("epochs", 1))
+
+    module.train_model, module.LinearRegression = recorder, Recorded
+    try:
+        module.fit_line_on_device(X_cols, y_cols, device, epochs=3)
+    except Exception as exc:  # noqa: BLE001 - converting meta results to numpy fails after training
+        seen.setdefault("error", f"{type(exc).__name__}: {exc}")
+    finally:
+        module.train_model, module.LinearRegression = real_train, real_cls
+    return seen
 
 
 def probe_tensor_to_numpy_shares(module):
@@ -202,15 +279,6 @@ def _plain_mlp_ref(n, h, p, seed):
     return nn.Sequential(nn.Linear(n, h), nn.ReLU(), nn.Dropout(p), nn.Linear(h, 1)).double()
 
 
-def _assert_float_list(losses, n, fname):
-    assert isinstance(losses, list), f"{fname} must return a list of Python floats, got {type(losses).__name__}"
-    assert len(losses) == n, f"{fname} must return one loss per epoch: expected {n}, got {len(losses)}"
-    for i, v in enumerate(losses):
-        assert type(v) is float, (
-            f"{fname}: losses[{i}] is a {type(v).__name__}, not a Python float. Append loss.item() "
-            f"(a tensor would keep the whole graph alive)")
-
-
 def _assert_state_dict(got, exp, name):
     assert isinstance(got, dict), f"{name}: state_dict() did not come back as a dict"
     assert sorted(got) == sorted(exp), f"{name}: state_dict keys {sorted(got)}, expected {sorted(exp)}"
@@ -218,16 +286,15 @@ def _assert_state_dict(got, exp, name):
         assert_close(got[k], exp[k], name=f"{name}[{k!r}]", rtol=1e-9, atol=1e-12)
 
 
-def _same_tensor(a, b):
-    return (isinstance(a, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape
-            and a.device == b.device and torch.equal(a.cpu(), b.cpu()))
-
-
-def _assert_not_mutated(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        ok = _same_tensor(a, s) if isinstance(s, torch.Tensor) else (
-            isinstance(a, np.ndarray) and a.dtype == s.dtype and np.array_equal(a, s))
-        assert ok, f"{fname} modified its argument {name!r} in place; inputs must never be changed"
+def _tensors_as_arrays(v):
+    """Tensors as numpy arrays (for assert_did_work, which judges arrays)."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().numpy()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_tensors_as_arrays(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _tensors_as_arrays(x) for k, x in v.items()}
+    return v
 
 
 def _banned_names(source, banned):
@@ -252,6 +319,12 @@ def test_get_device(student):
     typ, dev = student.probe(probe_device, False)
     assert typ == "torch.device", f"get_device(False) must return a torch.device, got {typ}"
     assert dev == "cpu", f"get_device(prefer_cuda=False) must be the CPU, got {dev!r}"
+    faked = student.probe(probe_device_fake_cuda)
+    assert faked["True"][1] in ("cuda", "cuda:0"), (
+        f"get_device() with CUDA available must be cuda, got {faked['True'][1]!r}")
+    assert faked["False"][1] == "cpu", (
+        f"get_device(prefer_cuda=False) with CUDA available returned {faked['False'][1]!r}: prefer_cuda=False "
+        f"means the CPU even on a GPU machine")
 
 
 @pytest.mark.points(3)
@@ -292,7 +365,19 @@ def test_tensor_to_numpy_shares_memory(student):
         "tensor_to_numpy copied a CPU tensor that needs no grad; .detach().cpu().numpy() shares its memory")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
+def test_tensor_to_numpy_from_fake_cuda(student, rng):
+    """A CPU-only grader checks the GPU path with a tensor that behaves like a CUDA one."""
+    a = rng.standard_normal((4, 3))
+    res = student.probe(probe_tensor_to_numpy_fake_cuda, a)
+    assert "error" not in res, (
+        f"tensor_to_numpy on a CUDA tensor raised: {res.get('error')} -- copy it to the host first: "
+        f"t.detach().cpu().numpy()")
+    assert res["type"] == "numpy.ndarray", f"tensor_to_numpy must return a numpy ndarray, got {res['type']}"
+    assert_close(res["value"], a, name="tensor_to_numpy(CUDA tensor)", rtol=0)
+
+
+@pytest.mark.points(1)
 @pytest.mark.gpu
 def test_tensor_to_numpy_from_device(student, rng, device):
     t = torch.from_numpy(rng.standard_normal((4, 3))).to(device)
@@ -336,14 +421,24 @@ def test_mse_cost_no_mseloss(student, rng):
     assert not banned, f"mse_cost must be written with tensor operations; it uses {', '.join(banned)}"
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
+def test_mse_grad_analytic_purity(student, ref, rng):
+    X, y = _regression(rng)
+    n = X.shape[1]
+    w = torch.from_numpy(rng.standard_normal((1, n)))
+    b = torch.from_numpy(rng.standard_normal((1,)))
+    got, args_after, _ = student.call_with_args("mse_grad_analytic", X, y, w, b)
+    assert_did_work("mse_grad_analytic", _tensors_as_arrays(got), _tensors_as_arrays(ref.mse_grad_analytic(X, y, w, b)))
+    assert_unchanged("mse_grad_analytic", (X, y, w, b), args_after, ("X", "y", "w", "b"))
+
+
+@pytest.mark.points(2)
 def test_mse_grad_analytic_vs_autograd(student, rng):
     X, y = _regression(rng)
     n = X.shape[1]
     w = torch.from_numpy(rng.standard_normal((1, n)))
     b = torch.from_numpy(rng.standard_normal((1,)))
-    (dw, db), args_after, _ = student.call_with_args("mse_grad_analytic", X, y, w, b)
-    _assert_not_mutated("mse_grad_analytic", (X, y, w, b), args_after, ("X", "y", "w", "b"))
+    dw, db = student.mse_grad_analytic(X, y, w, b)
     wt, bt = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
     torch.nn.MSELoss()(X @ wt.T + bt, y).backward()         # the oracle: autograd
     assert_close(dw, wt.grad, name="dw (vs autograd)", rtol=1e-10, atol=1e-13)
@@ -352,16 +447,32 @@ def test_mse_grad_analytic_vs_autograd(student, rng):
 
 # ============================================================================ autograd regression (18)
 
-@pytest.mark.points(5)
+@pytest.mark.points(3)
 def test_autograd_trajectory(student, ref, rng):
     X, y = _regression(rng)
-    (w, b, losses), args_after, _ = student.call_with_args("linear_regression_autograd", X, y, epochs=50)
-    _assert_not_mutated("linear_regression_autograd", (X, y), args_after, ("X", "y"))
-    w_ref, b_ref, losses_ref = ref.linear_regression_autograd(X, y, epochs=50)
-    _assert_float_list(losses, 50, "linear_regression_autograd")
-    assert_close(losses, losses_ref, name="losses (50 epochs, lr 0.1)", rtol=1e-10)
+    w, b, _ = student.linear_regression_autograd(X, y, epochs=50)
+    w_ref, b_ref, _ = ref.linear_regression_autograd(X, y, epochs=50)
     assert_close(w, w_ref, name="w", rtol=1e-10, atol=1e-13)
     assert_close(b, b_ref, name="b", rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.points(1)
+def test_autograd_losses(student, ref, rng):
+    """The loss list, graded apart from w and b: one Python float per epoch."""
+    X, y = _regression(rng)
+    _, _, losses = student.linear_regression_autograd(X, y, epochs=50)
+    assert_float_list(losses, 50, "linear_regression_autograd's losses")
+    assert_close(losses, ref.linear_regression_autograd(X, y, epochs=50)[2], name="losses (50 epochs, lr 0.1)",
+                 rtol=1e-10)
+
+
+@pytest.mark.points(1)
+def test_autograd_purity(student, ref, rng):
+    X, y = _regression(rng)
+    got, args_after, _ = student.call_with_args("linear_regression_autograd", X, y, epochs=5)
+    assert_did_work("linear_regression_autograd", _tensors_as_arrays(got),
+                    _tensors_as_arrays(ref.linear_regression_autograd(X, y, epochs=5)))
+    assert_unchanged("linear_regression_autograd", (X, y), args_after, ("X", "y"))
 
 
 @pytest.mark.points(3)
@@ -369,7 +480,7 @@ def test_autograd_defaults(student, ref, rng):
     X, y = _regression(rng)
     w, b, losses = student.linear_regression_autograd(X, y)
     w_ref, b_ref, losses_ref = ref.linear_regression_autograd(X, y)
-    _assert_float_list(losses, 100, "linear_regression_autograd(X, y) with the default epochs=100")
+    assert_float_list(losses, 100, "linear_regression_autograd(X, y) with the default epochs=100")
     assert_close(losses, losses_ref, name="losses (defaults lr=0.1, epochs=100)", rtol=1e-10)
     assert_close(w, w_ref, name="w (defaults)", rtol=1e-10, atol=1e-13)
 
@@ -469,7 +580,7 @@ def test_train_model_sgd(student, ref, rng, torch_seed):
     losses = student.train_model(model, X, y, lr=lr, epochs=epochs, optimizer="sgd")
     ref_model = _plain_linear_ref(n, torch_seed)
     losses_ref = ref.train_model(ref_model, X, y, lr=lr, epochs=epochs, optimizer="sgd")
-    _assert_float_list(losses, epochs, "train_model")
+    assert_float_list(losses, epochs, "train_model")
     assert_close(losses, losses_ref, name=f"losses (SGD, lr={lr:.4f}, {epochs} epochs)", rtol=1e-9)
     _assert_state_dict(model.state_dict(), ref_model.state_dict(), "trained nn.Linear")
 
@@ -482,7 +593,7 @@ def test_train_model_defaults(student, ref, rng, torch_seed):
     losses = student.train_model(model, X, y)
     ref_model = _plain_linear_ref(n, torch_seed)
     losses_ref = ref.train_model(ref_model, X, y)
-    _assert_float_list(losses, 100, "train_model(model, X, y) with the default epochs=100")
+    assert_float_list(losses, 100, "train_model(model, X, y) with the default epochs=100")
     assert_close(losses, losses_ref, name="losses (defaults: SGD, lr=0.1, 100 epochs, full batch)", rtol=1e-9)
 
 
@@ -658,18 +769,46 @@ def _check_fit_result(got, exp, label):
     for k in ("w", "b"):
         assert isinstance(got[k], np.ndarray), (
             f"fit_line_on_device()[{k!r}] must be a numpy array (tensor_to_numpy), got {type(got[k]).__name__}")
-    _assert_float_list(got["losses"], len(exp["losses"]), "fit_line_on_device")
+    assert_float_list(got["losses"], len(exp["losses"]), "fit_line_on_device")
     assert_close(got["losses"], exp["losses"], name=f"losses ({label})", rtol=1e-9)
     assert_close(got["w"], exp["w"], name=f"w (1, n) ({label})", rtol=1e-9, atol=1e-12)
     assert_close(got["b"], exp["b"], name=f"b (1,) ({label})", rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_fit_line_on_device_cpu(student, ref, rng):
     X_cols, y_cols = _cols(rng)
-    got, args_after, _ = student.call_with_args("fit_line_on_device", X_cols, y_cols, "cpu")
-    _assert_not_mutated("fit_line_on_device", (X_cols, y_cols), args_after[:2], ("X_cols", "y_cols"))
-    _check_fit_result(got, ref.fit_line_on_device(X_cols, y_cols, "cpu"), "cpu, defaults")
+    _check_fit_result(student.fit_line_on_device(X_cols, y_cols, "cpu"), ref.fit_line_on_device(X_cols, y_cols, "cpu"),
+                      "cpu, defaults")
+
+
+@pytest.mark.points(1)
+def test_fit_line_on_device_purity(student, ref, rng):
+    X_cols, y_cols = _cols(rng)
+    got, args_after, _ = student.call_with_args("fit_line_on_device", X_cols, y_cols, "cpu", epochs=5)
+    assert_did_work("fit_line_on_device", got, ref.fit_line_on_device(X_cols, y_cols, "cpu", epochs=5))
+    assert_unchanged("fit_line_on_device", (X_cols, y_cols), args_after[:2], ("X_cols", "y_cols"))
+
+
+@pytest.mark.points(2)
+def test_fit_line_on_device_meta(student, rng):
+    """Without a GPU, fit_line_on_device(..., "meta"): the data and the parameters must be on the
+    requested device when training starts, and the parameters initialised on the CPU (CUDA and
+    CPU random streams differ), as its docstring says."""
+    X_cols, y_cols = _cols(rng)
+    seen = student.probe(probe_fit_line_devices, X_cols, y_cols, "meta")
+    where = 'fit_line_on_device(X_cols, y_cols, "meta")'
+    assert "X" in seen, (f"{where} never called train_model(model, X, y, ...) as its docstring says"
+                         + (f"; it raised {seen['error']}" if "error" in seen else ""))
+    assert seen["X"] == "meta" and seen["y"] == "meta", (
+        f"{where}: X is on {seen['X']} and y on {seen['y']} when training starts; move the data: "
+        f"torch.from_numpy(...).to(device)")
+    assert seen["params"] == ["meta"], (
+        f"{where}: the model's parameters are on {seen['params']} when training starts; "
+        f"model.to(device=device, dtype=X.dtype)")
+    assert seen.get("init") == ["cpu"], (
+        f"{where}: the parameters were initialised on {seen.get('init')}; build LinearRegression on the CPU "
+        f"(under torch.manual_seed(seed)), then move it, so that every device starts from the same numbers")
 
 
 @pytest.mark.points(2)
@@ -696,7 +835,7 @@ def test_fit_line_reaches_least_squares(student):
 
 # ============================================================================ device / GPU block (14)
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.gpu
 @pytest.mark.timeout(60)
 def test_fit_line_on_device_matches_cpu(student, ref, rng, device):
@@ -706,7 +845,7 @@ def test_fit_line_on_device_matches_cpu(student, ref, rng, device):
     _check_fit_result(got, expected, f"trained on {device}, compared with the CPU run")
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.gpu
 @pytest.mark.timeout(60)
 def test_train_model_on_device(student, ref, rng, torch_seed, device):

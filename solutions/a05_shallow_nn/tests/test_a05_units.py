@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from grader import StudentError
-from grader.checks import assert_close, assert_shape, raises_student
+from grader.checks import (assert_close, assert_did_work, assert_float, assert_shape, assert_unchanged,
+                           call_strict, raises_student)
 
 SIGMOID_HINT = ("a stable sigmoid never evaluates exp of a large positive number: use 1/(1+exp(-z)) for z >= 0 "
                 "and exp(z)/(1+exp(z)) for z < 0 (e = np.exp(-np.abs(z)) is safe for both)")
@@ -24,38 +24,6 @@ KEYS = ("W1", "b1", "W2", "b2")
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _make_rng(module, seed):
-    """Probe: a numpy Generator that lives in the sandbox (generators cannot cross the pipe)."""
-    import numpy as np
-
-    return np.random.default_rng(seed)
-
-
-def child_rng(student, seed):
-    return student.probe(_make_rng, int(seed))
-
-
-def _same(a, b):
-    """True when a and b are equal arrays (type, dtype, shape, values) or equal plain values."""
-    if isinstance(b, np.ndarray):
-        return (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=True))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_unchanged(fname, sent, after, names):
-    """Compare the arguments as the child holds them after the call with what was sent."""
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"build new arrays (W = W - lr * dW, not W -= lr * dW; no out=..., no a[...] = ...)."
-        )
-
 
 def _sizes(rng):
     """n_x, n_h, m pairwise different (so that a transpose or a wrong axis cannot pass)."""
@@ -85,23 +53,6 @@ def _grid(rng):
     return z
 
 
-def _child_call_under_errstate(module, fname, args, kwargs):
-    """Probe: call module.fname with numpy overflow/invalid/divide turned into exceptions."""
-    import numpy as np
-
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return getattr(module, fname)(*args, **kwargs)
-
-
-def call_strict(student, fname, args, what, hint):
-    """Calls student.fname(*args) in the sandbox under np.errstate(over/invalid/divide='raise')."""
-    try:
-        return student.probe(_child_call_under_errstate, fname, list(args), {})
-    except StudentError as err:
-        raise AssertionError(f"{what} raised {err.exc_type}: {err.message}\nHint: {hint}\n"
-                             f"{err.traceback.rstrip()}") from None
-
-
 # ----------------------------------------------------------------------------- layer_sizes (2)
 
 @pytest.mark.points(2)
@@ -120,7 +71,7 @@ def test_layer_sizes(student, ref, rng):
 @pytest.mark.points(2)
 def test_initialize_parameters_seed3(student, ref):
     for n_x, n_h, n_y in [(2, 4, 1), (5, 3, 2)]:
-        got = student.initialize_parameters(n_x, n_h, n_y, child_rng(student, 3))
+        got = student.initialize_parameters(n_x, n_h, n_y, student.rng(3))
         exp = ref.initialize_parameters(n_x, n_h, n_y, np.random.default_rng(3))
         assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, {n_y}, default_rng(3))", rtol=0, atol=0,
                      hint="draw W1 = rng.standard_normal((n_h, n_x)) * scale first, then W2 the same way; "
@@ -132,7 +83,7 @@ def test_initialize_parameters_matches_reference(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     n_y = int(rng.integers(1, 4))
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters(n_x, n_h, n_y, child_rng(student, seed))
+    got = student.initialize_parameters(n_x, n_h, n_y, student.rng(seed))
     exp = ref.initialize_parameters(n_x, n_h, n_y, np.random.default_rng(seed))
     assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, {n_y}, rng)", rtol=0, atol=0)
     assert np.all(got["b1"] == 0) and np.all(got["b2"] == 0), "initialize_parameters: b1 and b2 must be zeros"
@@ -143,7 +94,7 @@ def test_initialize_parameters_scale(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     scale = float(rng.uniform(0.2, 2.0))
     seed = int(rng.integers(2**31))
-    got = student.initialize_parameters(n_x, n_h, 1, child_rng(student, seed), scale=scale)
+    got = student.initialize_parameters(n_x, n_h, 1, student.rng(seed), scale=scale)
     exp = ref.initialize_parameters(n_x, n_h, 1, np.random.default_rng(seed), scale=scale)
     assert_close(got, exp, name=f"initialize_parameters({n_x}, {n_h}, 1, rng, scale={scale:.4g})", rtol=1e-15,
                  atol=0, hint="multiply both W1 and W2 by the scale argument (0.01 is only its default)")
@@ -225,15 +176,23 @@ def test_activation_saturation(student):
                  rtol=1e-9, atol=1e-21)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("fname", ACTIVATION_FUNCTIONS)
-def test_activation_dtype_and_purity(student, ref, rng, fname):
+def test_activation_purity(student, ref, rng, fname):
+    z = rng.standard_normal((3, 5)) * 3
+    z[0, 0] = 0.0
+    got, after, _ = student.call_with_args(fname, z)
+    assert_did_work(fname, got, getattr(ref, fname)(z), inputs=(z,))
+    assert_unchanged(fname, (z,), after, ("z",))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("fname", ACTIVATION_FUNCTIONS)
+def test_activation_dtype(student, ref, rng, fname):
     z32 = (rng.standard_normal((3, 5)) * 3).astype(np.float32)
     z32[0, 0] = 0.0
-    got, after, _ = student.call_with_args(fname, z32)
-    assert_close(got, getattr(ref, fname)(z32), name=f"{fname}(float32 z) (a float32 input must give float32)",
-                 rtol=1e-5, atol=1e-6)
-    assert_unchanged(fname, (z32,), after, ("z",))
+    assert_close(getattr(student, fname)(z32), getattr(ref, fname)(z32),
+                 name=f"{fname}(float32 z) (a float32 input must give float32)", rtol=1e-5, atol=1e-6)
     zi = rng.integers(-4, 5, size=(2, 5))
     assert_close(getattr(student, fname)(zi), getattr(ref, fname)(zi), name=f"{fname}(int64 z) (expected float64)",
                  rtol=1e-12, atol=0)
@@ -280,20 +239,24 @@ def test_forward_edge_cases(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_forward_unknown_activation(student, rng):
+def test_forward_unknown_activation(student, ref, rng):
     P = _params(rng, 2, 3)
     X = rng.standard_normal((2, 4))
+    assert_close(student.forward_propagation(X, P, hidden_activation="tanh"), ref.forward_propagation(X, P, "tanh"),
+                 name="forward_propagation(hidden_activation='tanh') (a known activation must work first)",
+                 rtol=1e-12, atol=1e-15)
     with raises_student(ValueError):
         student.forward_propagation(X, P, hidden_activation="softplus")
 
 
 @pytest.mark.points(1)
-def test_forward_does_not_mutate(student, rng):
+def test_forward_does_not_mutate(student, ref, rng):
     n_x, n_h, m = _sizes(rng)
     P = _params(rng, n_x, n_h)
     X = rng.standard_normal((n_x, m))
     got, after, _ = student.call_with_args("forward_propagation", X, P, "relu")
     assert isinstance(got, (tuple, list)) and len(got) == 2, "forward_propagation must return (A2, cache)"
+    assert_did_work("forward_propagation", tuple(got), ref.forward_propagation(X, P, "relu"), inputs=(X, P))
     assert_unchanged("forward_propagation", (X, P), after, ("X", "parameters"))
 
 
@@ -342,15 +305,23 @@ def test_compute_cost_known_values(student, rng):
                  name="compute_cost(A2, Y all zeros)", rtol=1e-12, atol=0)
 
 
-@pytest.mark.points(1)
-def test_compute_cost_type_and_purity(student, rng):
+@pytest.mark.points(0.5)
+def test_compute_cost_returns_float(student, ref, rng):
+    m = int(rng.integers(3, 12))
+    A2 = rng.uniform(0.05, 0.95, size=(1, m))
+    Y = (rng.random((1, m)) < 0.5).astype(np.float64)
+    got = student.compute_cost(A2, Y)
+    assert_float(got, "compute_cost")
+    assert_close(got, ref.compute_cost(A2, Y), name="compute_cost(A2, Y)", rtol=1e-12, atol=0)
+
+
+@pytest.mark.points(0.5)
+def test_compute_cost_purity(student, ref, rng):
     m = int(rng.integers(3, 12))
     A2 = rng.uniform(0.05, 0.95, size=(1, m))
     Y = (rng.random((1, m)) < 0.5).astype(np.float64)
     got, after, _ = student.call_with_args("compute_cost", A2, Y)
-    assert isinstance(got, float) and not isinstance(got, np.ndarray), (
-        f"compute_cost must return a Python float (e.g. float(J)), got {type(got).__name__}"
-        + (f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""))
+    assert_did_work("compute_cost", got, ref.compute_cost(A2, Y))
     assert_unchanged("compute_cost", (A2, Y), after, ("A2", "Y"))
 
 
@@ -372,12 +343,13 @@ def test_update_parameters_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_update_parameters_new_dict(student, rng):
+def test_update_parameters_new_dict(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     P = _params(rng, n_x, n_h)
     G = _grads_like(rng, P)
     got, after, _ = student.call_with_args("update_parameters", P, G, 0.5)
     assert isinstance(got, dict), "update_parameters must return a dict"
+    assert_did_work("update_parameters", got, ref.update_parameters(P, G, 0.5), inputs=(P, G))
     assert_unchanged("update_parameters", (P, G), after, ("parameters", "grads"))
 
 
@@ -450,11 +422,18 @@ def test_collapse_is_one_neuron(student, ref, rng):
                  rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
+def test_collapse_several_outputs(student, ref, rng):
+    n_x, n_h, _ = _sizes(rng)
+    P = _params(rng, n_x, n_h, 2)
+    assert_close(student.collapse_linear_network(P), ref.collapse_linear_network(P),
+                 name="collapse_linear_network(parameters) with n_y=2", rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.points(1)
 def test_collapse_does_not_mutate(student, ref, rng):
     n_x, n_h, _ = _sizes(rng)
     P = _params(rng, n_x, n_h, 2)
     got, after, _ = student.call_with_args("collapse_linear_network", P)
-    assert_close(got, ref.collapse_linear_network(P), name="collapse_linear_network(parameters) with n_y=2",
-                 rtol=1e-12, atol=1e-15)
+    assert_did_work("collapse_linear_network", got, ref.collapse_linear_network(P), inputs=(P,))
     assert_unchanged("collapse_linear_network", (P,), after, ("parameters",))

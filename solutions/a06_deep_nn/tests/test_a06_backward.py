@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grader import StudentError
-from grader.checks import assert_close, assert_shape, raises_student
+from grader.checks import assert_close, assert_did_work, assert_shape, assert_unchanged, raises_student
 from grader.gradcheck import check_gradient
 
 KINKS = ("relu", "leaky_relu")
@@ -26,25 +26,6 @@ ACTS = ["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _same(a, b):
-    if isinstance(b, np.ndarray):
-        return (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=True))
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
-def assert_unchanged(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: "
-            f"build new arrays (dZ = dA * g'(Z), not dZ = dA; dZ[Z <= 0] = 0 -- that writes into dA)."
-        )
-
 
 def _dims(rng, L=None, n_x=None, n_out=None):
     L = int(rng.integers(2, 4)) if L is None else L
@@ -201,8 +182,8 @@ def test_linear_backward_gradient_check(student, ref, rng):
                    "dA_prev = W^T dZ has no 1/m)", tol=1e-7, rng=rng)
 
 
-@pytest.mark.points(2)
-def test_linear_backward_edge_and_purity(student, ref, rng):
+@pytest.mark.points(1)
+def test_linear_backward_edge_shapes(student, ref, rng):
     for n_prev, n_l, m in [(3, 4, 1), (4, 1, 6), (1, 3, 5)]:
         A_prev, W, b = _layer(rng, "linear", n_prev, n_l, m)
         dZ = rng.standard_normal((n_l, m))
@@ -213,15 +194,22 @@ def test_linear_backward_edge_and_purity(student, ref, rng):
             assert_close(got[i], exp[i], name=f"{nm} from {where}", rtol=1e-10, atol=1e-14)
     A_prev, W, b = _layer(rng, "linear")
     dZ = rng.standard_normal((W.shape[0], A_prev.shape[1]))
-    got, after, _ = student.call_with_args("linear_backward", dZ, (A_prev, W, b))
-    _result3(got, "linear_backward")
-    assert_unchanged("linear_backward", (dZ, (A_prev, W, b)), after, ("dZ", "linear_cache"))
     c32 = tuple(v.astype(np.float32) for v in (A_prev, W, b))
     got = _result3(student.linear_backward(dZ.astype(np.float32), c32), "linear_backward(float32)")
     exp = ref.linear_backward(dZ.astype(np.float32), c32)
     for i, nm in enumerate(("dA_prev", "dW", "db")):
         assert_close(got[i], exp[i], name=f"{nm} from linear_backward on float32 (must stay float32)",
                      rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.points(1)
+def test_linear_backward_purity(student, ref, rng):
+    A_prev, W, b = _layer(rng, "linear")
+    dZ = rng.standard_normal((W.shape[0], A_prev.shape[1]))
+    got, after, _ = student.call_with_args("linear_backward", dZ, (A_prev, W, b))
+    assert_did_work("linear_backward", tuple(_result3(got, "linear_backward")),
+                    ref.linear_backward(dZ, (A_prev, W, b)), inputs=(dZ, A_prev, W, b))
+    assert_unchanged("linear_backward", (dZ, (A_prev, W, b)), after, ("dZ", "linear_cache"))
 
 
 # ============================================================================= linear_activation_backward (8)
@@ -240,7 +228,7 @@ def test_linear_activation_backward_matches_reference(student, ref, rng, act):
                      hint="dZ = dA * g'(Z) (softmax: softmax_backward(dA, Z)), then linear_backward(dZ, linear_cache)")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("act", ["relu", "leaky_relu", "tanh", "sigmoid", "softmax"])
 def test_linear_activation_backward_gradient_check(student, ref, rng, act):
     A_prev, W, b = _layer(rng, act)
@@ -264,6 +252,26 @@ def test_linear_activation_backward_gradient_check(student, ref, rng, act):
 
 
 @pytest.mark.points(1)
+@pytest.mark.parametrize("act", KINKS)
+def test_linear_activation_backward_at_kink(student, ref, rng, act):
+    """Exact zeros in Z (a ReLU unit whose input is exactly 0, e.g. after a zero initialization or
+    on integer-valued data): relu'(0) = 0 and leaky_relu'(0) = alpha (CONVENTIONS, «z>0时梯度恒为1»)."""
+    A_prev, W, b = _layer(rng, act)
+    _, (linear_cache, Z) = ref.linear_activation_forward(A_prev, W, b, act)
+    Z = Z.copy()
+    Z.flat[:: 3] = 0.0                            # every third pre-activation exactly 0
+    Z.flat[1] = -0.0
+    dA = rng.standard_normal(Z.shape) + 2.0       # mostly positive, so a wrong 0 vs 1 is visible
+    where = f"linear_activation_backward(activation={act!r}) where Z == 0 exactly"
+    got = _result3(student.linear_activation_backward(dA, (linear_cache, Z), act), where)
+    exp = ref.linear_activation_backward(dA, (linear_cache, Z), act)
+    for i, nm in enumerate(("dA_prev", "dW", "db")):
+        assert_close(got[i], exp[i], name=f"{nm} from {where}", rtol=1e-10, atol=1e-14,
+                     hint="the derivative at Z == 0 counts as the negative side: relu'(0) = 0, leaky_relu'(0) = "
+                          "alpha; use Z > 0 for the positive side (dZ[Z <= 0] = ...), not Z >= 0 or Z < 0")
+
+
+@pytest.mark.points(1)
 def test_linear_activation_backward_unknown(student, ref, rng):
     A_prev, W, b = _layer(rng, "tanh")
     _, cache = ref.linear_activation_forward(A_prev, W, b, "tanh")
@@ -279,7 +287,9 @@ def test_linear_activation_backward_purity(student, ref, rng, act):
     _, cache = ref.linear_activation_forward(A_prev, W, b, act)
     dA = rng.standard_normal((W.shape[0], A_prev.shape[1]))
     got, after, _ = student.call_with_args("linear_activation_backward", dA, cache, act)
-    _result3(got, f"linear_activation_backward(activation={act!r})")
+    assert_did_work(f"linear_activation_backward(activation={act!r})",
+                    tuple(_result3(got, f"linear_activation_backward(activation={act!r})")),
+                    ref.linear_activation_backward(dA, cache, act), inputs=(dA,))
     assert_unchanged(f"linear_activation_backward(activation={act!r})", (dA, cache), after, ("dA", "cache"))
 
 
@@ -415,12 +425,13 @@ def test_update_parameters_matches_reference(student, ref, rng):
 
 
 @pytest.mark.points(1)
-def test_update_parameters_purity(student, rng):
+def test_update_parameters_purity(student, ref, rng):
     dims = _dims(rng)
     P = _params(rng, dims)
     G = _grads_like(rng, P)
     got, after, _ = student.call_with_args("update_parameters", P, G, 0.3)
     assert isinstance(got, dict), "update_parameters must return a dict"
+    assert_did_work("update_parameters", got, ref.update_parameters(P, G, 0.3), inputs=(P, G))
     assert_unchanged("update_parameters", (P, G), after, ("parameters", "grads"))
 
 

@@ -70,6 +70,16 @@ def probe_steps(module, values, grads_seq, kwargs, groups):
     return {"params": [p.detach().clone() for p in ps], "state_before": state_before, "states": states}
 
 
+def probe_grad_after_step(module, value, grad, kwargs):
+    """One step on a parameter whose .grad is set: returns the parameter and the .grad after it."""
+    import torch
+    p = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt = module.TorchAdam([p], **kwargs)
+    opt.step()
+    return {"p": p.detach().clone(), "grad": None if p.grad is None else p.grad.detach().clone()}
+
+
 def probe_closure(module, value, target):
     import torch
     p = torch.tensor(value, dtype=torch.float64, requires_grad=True)
@@ -204,7 +214,7 @@ def test_no_builtin_adam(student, rng):
     assert not found, f"torch_adam.py may not use torch.optim.Adam/AdamW or torch.optim._functional; found {sorted(found)}"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_single_step_math(student, rng):
     value = rng.standard_normal((3, 4))
     g = rng.standard_normal((3, 4))
@@ -283,6 +293,23 @@ def test_closure(student, rng):
     g = 2 * (value - target)
     expected = value - 0.1 * ((0.1 * g) / 0.1) / (np.sqrt((0.001 * g * g) / 0.001) + 1e-8)
     assert_close(res["p"], torch.from_numpy(expected), name="parameter after step(closure)", rtol=1e-12)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_step_leaves_grad_unchanged(student, rng, weight_decay):
+    """step() reads .grad and never writes it (torch.optim.Adam does not): a caller that
+    inspects or clips gradients after step(), or accumulates them, must find them as they were."""
+    value, grad = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    kw = dict(lr=0.01, weight_decay=weight_decay)
+    res = student.probe(probe_grad_after_step, value, grad, kw)
+    assert_close(res["p"], _oracle_steps([value], [[grad]], kw)[0],
+                 name=f"TorchAdam.step(): parameter after one step (weight_decay={weight_decay}; real work first)",
+                 rtol=1e-12, atol=1e-15)
+    assert res["grad"] is not None, "TorchAdam.step() set p.grad to None: it must leave .grad as it found it"
+    assert_close(res["grad"], torch.from_numpy(grad),
+                 name=f"p.grad after TorchAdam.step() (weight_decay={weight_decay}): step() must not modify .grad "
+                      f"in place; use grad = p.grad.add(p, alpha=wd), not p.grad.add_(...)", rtol=0, atol=0)
 
 
 @pytest.mark.points(1)
