@@ -343,6 +343,11 @@ def test_hunting_the_reference_through_the_parent_process_earns_nothing(results)
     assert all(t["status"] == "pass" for t in perceptron), "the honest part must still be graded"
 
 
+def test_helper_modules_named_like_a_reference_earn_nothing(results):
+    sub = results["hostile_reference_named_helpers"]
+    assert sub["score"] == 0, [(t["name"], t["points"]) for t in sub["tests"] if t["points"]]
+
+
 def test_fake_results_files_earn_nothing_and_never_leave_the_sandbox(batch, results):
     sub = results["hostile_fake_results"]
     assert sub["score"] == 0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_args_unchanged, assert_close
+from grader.checks import assert_args_unchanged, assert_close, assert_float_list
 
 # ----------------------------------------------------------------------------- pairwise_sq_dists (16)
 
@@ -223,6 +223,5 @@ def test_learning_curve_rises_with_data(student):
 def test_learning_curve_returns_a_list_of_floats(student):
     d = data.digits()
     curve = student.learning_curve(d["X_train"][:, :60], d["y_train"][:60], d["X_test"], d["y_test"], [10, 60])
-    assert isinstance(curve, list) and len(curve) == 2, f"learning_curve must return a list, got {type(curve).__name__}"
-    assert all(isinstance(a, float) and 0 < a <= 1 for a in curve), (
-        f"learning_curve must return Python floats in [0, 1] (float(np.mean(...))), got {curve!r}")
+    assert_float_list(curve, 2, "the accuracies learning_curve returns")
+    assert all(0 < a <= 1 for a in curve), f"learning_curve must return accuracies in [0, 1], got {curve!r}"

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_close, raises_student
+from grader.checks import assert_args_unchanged, assert_close, assert_float, assert_float_list, raises_student
 from grader.gradcheck import check_gradient
 from grader.plugin import reference_value
 
@@ -47,22 +47,8 @@ def _seed(rng):
     return int(rng.integers(0, 2**31))
 
 
-def _same(a, b):
-    if isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(b, dict):
-        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
-    return a == b
-
-
 def assert_not_mutated(fname, sent, after, names):
-    for name, s, a in zip(names, sent, after):
-        assert _same(a, s), (
-            f"{fname} modified its argument {name!r} in place. Inputs must never be changed: build new "
-            f"arrays/dicts (g = np.clip(g, ...), not np.clip(g, ..., out=g); dW = dW + ..., not an in-place "
-            f"update of a cached array)")
+    assert_args_unchanged(fname, sent, after, names)
 
 
 def _dims(rng, **fixed):
@@ -843,7 +829,7 @@ def test_char_lm_loss_and_grads_matches_reference(student, ref, rng):
     assert_not_mutated("char_lm_loss_and_grads", (x_idx, y_idx, p, a0), args_after, ("x_idx", "y_idx", "parameters", "a0"))
     loss, grads, a_last = _astuple(out, 3, "char_lm_loss_and_grads", "(loss, grads, a_last)")
     el, eg, ea = ref.char_lm_loss_and_grads(x_idx, y_idx, p, a0, 28)
-    assert type(loss) is float, f"the loss must be a Python float, got {type(loss).__name__}"
+    assert_float(loss, "the loss of char_lm_loss_and_grads")
     assert_close(loss, el, name="loss = -(1/(mT)) sum log ŷ[target] (one-hot inputs, a0 != 0)", rtol=1e-10)
     _check_keys(grads, LM_GRADS, "char_lm_loss_and_grads")
     for k in LM_GRADS:
@@ -869,8 +855,7 @@ def test_train_char_lm_matches_reference(student, ref, rng):
     kw = dict(n_a=6, T=7, m=3, num_iterations=6, learning_rate=0.05, clip=0.02)
     params, losses = student.train_char_lm(text, rng=student.rng(seed), **kw)
     ep, el = ref.train_char_lm(text, rng=np.random.default_rng(seed), **kw)
-    assert isinstance(losses, list) and len(losses) == 6 and all(type(v) is float for v in losses), (
-        "train_char_lm must return a list of num_iterations Python floats")
+    assert_float_list(losses, 6, "the losses train_char_lm returns")
     assert_close(losses, el, name="losses of 6 iterations (n_a=6, T=7, m=3, lr=0.05, clip=0.02: clipping is active)",
                  rtol=1e-9)
     assert_close(params, ep, name="parameters after 6 Adam steps", rtol=1e-9, atol=1e-13)

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from grader import data
-from grader.checks import assert_close, raises_student
+from grader.checks import assert_close, assert_float_list, raises_student
 from grader.errors import StudentError
 from grader.plugin import reference_value
 
@@ -324,8 +324,7 @@ def test_train_adding_matches_reference(student, ref, torch_seed):
     torch.manual_seed(torch_seed)
     oracle = ref.SequenceRegressor(2, 6).double()
     expected = ref.train_adding(oracle, device="cpu", generator=torch.Generator().manual_seed(torch_seed), **kw)
-    assert isinstance(losses, list) and len(losses) == 12 and all(type(v) is float for v in losses), (
-        "train_adding must return a list of `steps` Python floats (loss.item())")
+    assert_float_list(losses, 12, "the losses train_adding returns (loss.item() per step)")
     assert_close(losses, expected, name="losses of 12 Adam steps (batch 16, T 6, lr 0.05, float64 model)", rtol=1e-9)
     sd = student.probe(probe_state_dict, model)
     for k, v in oracle.state_dict().items():
