@@ -5,10 +5,9 @@ every other point; the half-finished example (parts 1-2 only) earns exactly thos
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from examples_support import grade_examples
 
 import pytest
 
@@ -31,13 +30,7 @@ PARTS_1_2 = ("test_flatten", "test_standardize", "test_apply_standardization", "
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("a01_examples")
-    out = tmp / "a01.json"
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "a01", str(EXAMPLES), "--json", str(out),
-                           "--gradebook", str(tmp / "gb.sqlite"), "-q", "--secret", "a01-examples"],
-                          cwd=tmp, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return {s["id"]: s for s in json.loads(out.read_text())["submissions"]}
+    return grade_examples("a01", EXAMPLES, tmp_path_factory.mktemp("a01_examples"), timeout=900)
 
 
 def test_every_example_is_graded(results):

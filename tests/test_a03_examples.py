@@ -7,11 +7,9 @@ tests aimed at it, keep the points of the parts it got right, and be explained i
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from examples_support import grade_examples, cases_by_name
 
 import pytest
 
@@ -46,26 +44,11 @@ EXPECT = {
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("a03_examples")
-    out = tmp / "a03_results.json"
-    env = dict(os.environ, DLGRADE_SECRET="a03-examples-test-secret")
-    proc = subprocess.run(
-        [sys.executable, "-c", "from grader.cli import main; main()", "grade", "a03", str(EXAMPLES), "--json", str(out),
-         "--gradebook", str(tmp / "gb.sqlite"), "--regrade", "-q"],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"dlgrade grade a03 failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return {s["id"]: s for s in json.loads(out.read_text())["submissions"]}
+    return grade_examples("a03", EXAMPLES, tmp_path_factory.mktemp("a03_examples"), timeout=600)
 
 
 def _by_name(sub) -> dict[str, list[dict]]:
-    """'test_x' -> every case of test_x; 'test_x[p]' -> that case only."""
-    by = {}
-    for t in sub["tests"]:
-        by.setdefault(t["name"].split("[")[0], []).append(t)
-        case = t["id"].split("::")[-1]
-        if "[" in case:
-            by.setdefault(case, []).append(t)
-    return by
+    return cases_by_name(sub, with_cases=True)
 
 
 def test_every_example_is_graded(results):

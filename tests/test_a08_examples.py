@@ -9,10 +9,9 @@ right; the half-finished sample earns exactly the tests of the functions it wrot
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from examples_support import grade_examples, cases_by_name
 
 import pytest
 
@@ -49,26 +48,11 @@ HALF_MISSING = ["test_conv_backward_matches_reference", "test_pool_backward_matc
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("a08_examples")
-    out = tmp / "a08_results.json"
-    env = dict(os.environ, DLGRADE_SECRET="a08-examples-test-secret")
-    proc = subprocess.run(
-        [sys.executable, "-c", "from grader.cli import main; main()", "grade", "a08", str(EXAMPLES), "--json", str(out),
-         "--gradebook", str(tmp / "gb.sqlite"), "--regrade", "-q"],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"dlgrade grade a08 failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return {s["id"]: s for s in json.loads(out.read_text())["submissions"]}
+    return grade_examples("a08", EXAMPLES, tmp_path_factory.mktemp("a08_examples"), timeout=1200)
 
 
 def _by_name(sub) -> dict[str, list[dict]]:
-    """'test_x' -> every case of test_x; 'test_x[p]' -> that case only."""
-    by = {}
-    for t in sub["tests"]:
-        by.setdefault(t["name"].split("[")[0], []).append(t)
-        case = t["id"].split("::")[-1]
-        if "[" in case:
-            by.setdefault(case, []).append(t)
-    return by
+    return cases_by_name(sub, with_cases=True)
 
 
 def _all_fail(sub, names, where):

@@ -8,11 +8,9 @@ example earns exactly the points of the functions it completed.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from examples_support import grade_examples, cases_by_name
 
 import pytest
 
@@ -57,22 +55,11 @@ HALF_DONE_TESTS_PREFIX = ("test_rnn_cell_forward", "test_rnn_forward", "test_rnn
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("a09_examples")
-    out = tmp / "a09_results.json"
-    env = dict(os.environ, DLGRADE_SECRET="a09-examples-test-secret")
-    proc = subprocess.run(
-        [sys.executable, "-c", "from grader.cli import main; main()", "grade", "a09", str(EXAMPLES), "--json", str(out),
-         "--gradebook", str(tmp / "gb.sqlite"), "--regrade", "-q"],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"dlgrade grade a09 failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return {s["id"]: s for s in json.loads(out.read_text())["submissions"]}
+    return grade_examples("a09", EXAMPLES, tmp_path_factory.mktemp("a09_examples"), timeout=1200)
 
 
 def _by_name(sub) -> dict[str, list[dict]]:
-    by = {}
-    for t in sub["tests"]:
-        by.setdefault(t["name"], []).append(t)
-    return by
+    return cases_by_name(sub, with_cases=False)
 
 
 def test_every_example_is_graded(results):
