@@ -15,7 +15,7 @@ import numpy as np
 from grader.errors import StudentError
 
 __all__ = ["assert_close", "raises_student", "assert_shape", "describe_value", "GradingFailure", "same_value",
-           "assert_args_unchanged", "assert_unchanged", "is_float", "assert_float", "assert_float_list",
+           "assert_unchanged", "is_float", "assert_float", "assert_float_list",
            "assert_did_work", "call_under_errstate", "call_strict", "STRICT"]
 
 
@@ -319,7 +319,7 @@ def same_value(a, b) -> bool:
         return False
 
 
-def assert_args_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
+def assert_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
     """Fails when the student's ``fname`` modified an argument in place (CONVENTIONS §3).
 
     ``sent`` are the arguments as the test sent them, ``after`` as the child held them after the
@@ -367,10 +367,6 @@ def assert_float_list(values, n: int | None = None, name: str = "costs") -> None
 
 
 # ---------------------------------------------------------------------------- purity and real work
-
-def assert_unchanged(fname: str, sent, after, names, hint: str | None = None) -> None:
-    """Same as ``assert_args_unchanged`` (the name test authors used before it was shared)."""
-    assert_args_unchanged(fname, sent, after, names, hint)
 
 
 def _leaves(v):

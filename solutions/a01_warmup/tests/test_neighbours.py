@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_args_unchanged, assert_close, assert_float_list
+from grader.checks import assert_unchanged, assert_close, assert_float_list
 
 # ----------------------------------------------------------------------------- pairwise_sq_dists (16)
 
@@ -59,7 +59,7 @@ def test_pairwise_does_not_modify_its_inputs(student, ref, rng):
     A, B = rng.standard_normal((3, 4)), rng.standard_normal((3, 5))
     value, after, _ = student.call_with_args("pairwise_sq_dists", A, B)
     assert_close(value, ref.pairwise_sq_dists(A, B), name="pairwise_sq_dists(A, B)", atol=1e-12)
-    assert_args_unchanged("pairwise_sq_dists", [A, B], after, ["A", "B"])
+    assert_unchanged("pairwise_sq_dists", [A, B], after, ["A", "B"])
 
 
 def probe_pairwise_time(module, A, B, repeats):
@@ -190,7 +190,7 @@ def test_least_squares_does_not_modify_its_inputs(student, ref, rng):
     X, y = rng.standard_normal((2, 9)), rng.standard_normal((1, 9))
     value, after, _ = student.call_with_args("least_squares_fit", X, y)
     assert_close(value, ref.least_squares_fit(X, y), name="least_squares_fit(X, y)", rtol=1e-9, atol=1e-10)
-    assert_args_unchanged("least_squares_fit", [X, y], after, ["X", "y"])
+    assert_unchanged("least_squares_fit", [X, y], after, ["X", "y"])
 
 
 # ----------------------------------------------------------------------------- learning curve (12)

@@ -6,7 +6,7 @@ dense_vectorized 8 = 46 (test_neighbours.py has the other 54).
 import numpy as np
 import pytest
 
-from grader.checks import assert_args_unchanged, assert_close, assert_shape, raises_student
+from grader.checks import assert_unchanged, assert_close, assert_shape, raises_student
 
 # ----------------------------------------------------------------------------- flatten_images (10)
 
@@ -49,7 +49,7 @@ def test_flatten_does_not_modify_its_input(student, ref, rng):
     images = _images(rng, (3, 4, 4))
     value, after, _ = student.call_with_args("flatten_images", images)
     assert_close(value, ref.flatten_images(images), name="flatten_images(images)", rtol=0, atol=0)
-    assert_args_unchanged("flatten_images", [images], after, ["images"])
+    assert_unchanged("flatten_images", [images], after, ["images"])
 
 
 # ----------------------------------------------------------------------------- standardize (12)
@@ -97,7 +97,7 @@ def test_standardize_does_not_modify_its_input(student, ref, rng):
     X = rng.standard_normal((3, 8))
     value, after, _ = student.call_with_args("standardize", X)
     assert_close(value, ref.standardize(X), name="standardize(X)")
-    assert_args_unchanged("standardize", [X], after, ["X"])
+    assert_unchanged("standardize", [X], after, ["X"])
 
 
 # ----------------------------------------------------------------------------- one-hot (10)

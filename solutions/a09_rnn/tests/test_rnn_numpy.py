@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.checks import assert_args_unchanged, assert_close, assert_float, assert_float_list, raises_student
+from grader.checks import assert_unchanged, assert_close, assert_float, assert_float_list, raises_student
 from grader.gradcheck import check_gradient
 from grader.plugin import reference_value
 
@@ -45,10 +45,6 @@ def probe_lstm_memory_chain(module, cache, steps):
 
 def _seed(rng):
     return int(rng.integers(0, 2**31))
-
-
-def assert_not_mutated(fname, sent, after, names):
-    assert_args_unchanged(fname, sent, after, names)
 
 
 def _dims(rng, **fixed):
@@ -126,7 +122,7 @@ def test_rnn_cell_forward_matches_reference(student, ref, rng):
     p = _rnn_params(rng, **d)
     xt, a_prev = rng.standard_normal((d["n_x"], d["m"])), rng.standard_normal((d["n_a"], d["m"]))
     out, args_after, _ = student.call_with_args("rnn_cell_forward", xt, a_prev, p)
-    assert_not_mutated("rnn_cell_forward", (xt, a_prev, p), args_after, ("xt", "a_prev", "parameters"))
+    assert_unchanged("rnn_cell_forward", (xt, a_prev, p), args_after, ("xt", "a_prev", "parameters"))
     a_next, yt, cache = _astuple(out, 3, "rnn_cell_forward", "(a_next, yt_pred, cache)")
     ea, ey, _ = ref.rnn_cell_forward(xt, a_prev, p)
     assert_close(a_next, ea, name="a_next = tanh(Waa a_prev + Wax xt + ba)", rtol=1e-10)
@@ -185,7 +181,7 @@ def test_rnn_forward_matches_reference(student, ref, rng, case):
     p = _rnn_params(rng, **d)
     x, a0 = _seq(rng, d)
     out, args_after, _ = student.call_with_args("rnn_forward", x, a0, p)
-    assert_not_mutated("rnn_forward", (x, a0, p), args_after, ("x", "a0", "parameters"))
+    assert_unchanged("rnn_forward", (x, a0, p), args_after, ("x", "a0", "parameters"))
     a, y, caches = _astuple(out, 3, "rnn_forward", "(a, y_pred, caches)")
     ea, ey, ecaches = ref.rnn_forward(x, a0, p)
     assert_close(a, ea, name=f"a (n_a, m, T_x) with a0 != 0 ({case})", rtol=1e-10)
@@ -250,7 +246,7 @@ def _rnn_cell_problem(ref, rng, **fixed):
 def test_rnn_cell_backward_matches_reference(student, ref, rng):
     d, p, xt, a_prev, cache, da = _rnn_cell_problem(ref, rng)
     got, args_after, _ = student.call_with_args("rnn_cell_backward", da, cache)
-    assert_not_mutated("rnn_cell_backward", (da, cache), args_after, ("da_next", "cache"))
+    assert_unchanged("rnn_cell_backward", (da, cache), args_after, ("da_next", "cache"))
     _check_keys(got, RNN_CELL_GRADS, "rnn_cell_backward")
     expected = ref.rnn_cell_backward(da, cache)
     for k in RNN_CELL_GRADS:
@@ -298,7 +294,7 @@ def _rnn_seq_problem(ref, rng, **fixed):
 def test_rnn_backward_matches_reference(student, ref, rng):
     d, p, x, a0, caches, da = _rnn_seq_problem(ref, rng)
     got, args_after, _ = student.call_with_args("rnn_backward", da, caches)
-    assert_not_mutated("rnn_backward", (da, caches), args_after, ("da", "caches"))
+    assert_unchanged("rnn_backward", (da, caches), args_after, ("da", "caches"))
     _check_keys(got, RNN_GRADS, "rnn_backward")
     expected = ref.rnn_backward(da, caches)
     for k in RNN_GRADS:
@@ -380,7 +376,7 @@ def test_lstm_cell_forward_matches_reference(student, ref, rng):
     p = _lstm_params(rng, **d)
     xt, a_prev, c_prev = _lstm_cell_inputs(rng, d)
     out, args_after, _ = student.call_with_args("lstm_cell_forward", xt, a_prev, c_prev, p)
-    assert_not_mutated("lstm_cell_forward", (xt, a_prev, c_prev, p), args_after,
+    assert_unchanged("lstm_cell_forward", (xt, a_prev, c_prev, p), args_after,
                        ("xt", "a_prev", "c_prev", "parameters"))
     a_next, c_next, yt, cache = _astuple(out, 4, "lstm_cell_forward", "(a_next, c_next, yt_pred, cache)")
     ea, ec, ey, ecache = ref.lstm_cell_forward(xt, a_prev, c_prev, p)
@@ -462,7 +458,7 @@ def test_lstm_forward_matches_reference(student, ref, rng):
     p = _lstm_params(rng, **d)
     x, a0 = _seq(rng, d)
     out, args_after, _ = student.call_with_args("lstm_forward", x, a0, p)
-    assert_not_mutated("lstm_forward", (x, a0, p), args_after, ("x", "a0", "parameters"))
+    assert_unchanged("lstm_forward", (x, a0, p), args_after, ("x", "a0", "parameters"))
     a, y, c, caches = _astuple(out, 4, "lstm_forward", "(a, y, c, caches)")
     ea, ey, ec, _ = ref.lstm_forward(x, a0, p)
     assert_close(a, ea, name="a (n_a, m, T_x) with a0 != 0 (and c<0> = 0)", rtol=1e-10)
@@ -512,7 +508,7 @@ def _lstm_cell_problem(ref, rng, **fixed):
 def test_lstm_cell_backward_matches_reference(student, ref, rng):
     d, p, xt, a_prev, c_prev, cache, da, dc = _lstm_cell_problem(ref, rng)
     got, args_after, _ = student.call_with_args("lstm_cell_backward", da, dc, cache)
-    assert_not_mutated("lstm_cell_backward", (da, dc, cache), args_after, ("da_next", "dc_next", "cache"))
+    assert_unchanged("lstm_cell_backward", (da, dc, cache), args_after, ("da_next", "dc_next", "cache"))
     _check_keys(got, LSTM_CELL_GRADS, "lstm_cell_backward")
     expected = ref.lstm_cell_backward(da, dc, cache)
     for k in LSTM_CELL_GRADS:
@@ -577,7 +573,7 @@ def _lstm_seq_problem(ref, rng, **fixed):
 def test_lstm_backward_matches_reference(student, ref, rng):
     d, p, x, a0, caches, da = _lstm_seq_problem(ref, rng)
     got, args_after, _ = student.call_with_args("lstm_backward", da, caches)
-    assert_not_mutated("lstm_backward", (da, caches), args_after, ("da", "caches"))
+    assert_unchanged("lstm_backward", (da, caches), args_after, ("da", "caches"))
     _check_keys(got, LSTM_GRADS, "lstm_backward")
     expected = ref.lstm_backward(da, caches)
     for k in LSTM_GRADS:
@@ -631,7 +627,7 @@ def test_gru_cell_forward_matches_reference(student, ref, rng):
     p = _gru_params(rng, **d)
     xt, c_prev = rng.standard_normal((d["n_x"], d["m"])), rng.standard_normal((d["n_a"], d["m"]))
     out, args_after, _ = student.call_with_args("gru_cell_forward", xt, c_prev, p)
-    assert_not_mutated("gru_cell_forward", (xt, c_prev, p), args_after, ("xt", "c_prev", "parameters"))
+    assert_unchanged("gru_cell_forward", (xt, c_prev, p), args_after, ("xt", "c_prev", "parameters"))
     c_next, cache = _astuple(out, 2, "gru_cell_forward", "(c_next, cache)")
     ec, ecache = ref.gru_cell_forward(xt, c_prev, p)
     assert_close(c_next, ec, name="c_next = Γu * c̃ + (1 - Γu) * c_prev (c̃ uses Γr * c_prev)", rtol=1e-10)
@@ -677,7 +673,7 @@ def _gru_problem(ref, rng):
 def test_gru_cell_backward_matches_reference(student, ref, rng):
     d, p, xt, c_prev, cache, dc = _gru_problem(ref, rng)
     got, args_after, _ = student.call_with_args("gru_cell_backward", dc, cache)
-    assert_not_mutated("gru_cell_backward", (dc, cache), args_after, ("dc_next", "cache"))
+    assert_unchanged("gru_cell_backward", (dc, cache), args_after, ("dc_next", "cache"))
     _check_keys(got, GRU_CELL_GRADS, "gru_cell_backward")
     expected = ref.gru_cell_backward(dc, cache)
     for k in GRU_CELL_GRADS:
@@ -716,7 +712,7 @@ def test_bidirectional_rnn_forward_matches_reference(student, ref, rng):
     d = _dims(rng)
     args = _brnn_problem(rng, d)
     out, args_after, _ = student.call_with_args("bidirectional_rnn_forward", *args)
-    assert_not_mutated("bidirectional_rnn_forward", args, args_after,
+    assert_unchanged("bidirectional_rnn_forward", args, args_after,
                        ("x", "a0_f", "a0_b", "params_f", "params_b", "Wy", "by"))
     y, a_f, a_b = _astuple(out, 3, "bidirectional_rnn_forward", "(y_pred, a_f, a_b)")
     ey, ef, eb = ref.bidirectional_rnn_forward(*args)
@@ -803,7 +799,7 @@ def test_clip_gradients_not_in_place(student, ref, rng):
     g = _grads(rng)
     got, args_after, _ = student.call_with_args("clip_gradients", g, 1.0)
     assert_close(got, ref.clip_gradients(g, 1.0), name="clip_gradients(grads, 1.0)", rtol=0, atol=0)
-    assert_not_mutated("clip_gradients", (g,), args_after, ("gradients",))
+    assert_unchanged("clip_gradients", (g,), args_after, ("gradients",))
 
 
 # ============================================================================ character LM (6)
@@ -826,7 +822,7 @@ LM_GRADS = ("dWax", "dWaa", "dWya", "dba", "dby", "da0")
 def test_char_lm_loss_and_grads_matches_reference(student, ref, rng):
     p, x_idx, y_idx, a0 = _lm_problem(rng)
     out, args_after, _ = student.call_with_args("char_lm_loss_and_grads", x_idx, y_idx, p, a0, 28)
-    assert_not_mutated("char_lm_loss_and_grads", (x_idx, y_idx, p, a0), args_after, ("x_idx", "y_idx", "parameters", "a0"))
+    assert_unchanged("char_lm_loss_and_grads", (x_idx, y_idx, p, a0), args_after, ("x_idx", "y_idx", "parameters", "a0"))
     loss, grads, a_last = _astuple(out, 3, "char_lm_loss_and_grads", "(loss, grads, a_last)")
     el, eg, ea = ref.char_lm_loss_and_grads(x_idx, y_idx, p, a0, 28)
     assert_float(loss, "the loss of char_lm_loss_and_grads")
