@@ -168,10 +168,15 @@ def require_isolation(requested: str, protect: tuple | None = ()) -> str:
         "(docs/SECURITY.md lists what it does not stop), recorded in every result.")
 
 
-def _become_nobody() -> None:
+def _become(uid: int) -> None:
+    """Drops this (forked, root) process to ``uid`` for good: no groups, gid = uid."""
     os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _become_nobody() -> None:
+    _become(NOBODY)
 
 
 @functools.cache
@@ -254,9 +259,7 @@ def _limits(cfg: SandboxConfig, nproc: int, drop_to_nobody: bool, uid: int = NOB
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge write fails instead of killing
         if drop_to_nobody:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            _become(uid)
 
     return apply
 
