@@ -459,6 +459,21 @@ def test_only_system_folders_are_visible_not_other_copies_of_the_course(make_stu
         shutil.rmtree(elsewhere, ignore_errors=True)
 
 
+def _alive(pid: int, wait_s: float = 3.0) -> bool:
+    """Whether ``pid`` still runs after up to ``wait_s`` (a killed orphan is reaped by init a
+    little later; until then it is a zombie, which runs nothing)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        if state in ("Z", "X"):
+            return False
+        time.sleep(0.05)
+    return True
+
+
 PROCESS_PROBE = """
 import os, tempfile
 def who():
@@ -517,3 +532,44 @@ def test_process_level_child_drops_to_nobody_in_its_own_folder(tmp_path):
     while os.path.exists(f"/proc/{detached}") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{detached}"), "a detached process of the child outlived it"
+
+
+def test_process_level_warm_start_gives_every_child_its_own_uid_and_folder(tmp_path):
+    """Warm start at the process level: the fork server runs as root and never runs student code;
+    each child it forks drops to a uid of its own, in its own copy of the submission, before
+    serving; when a child stops, every process of its uid (a detached one too) and its folder are
+    gone, and the next child gets another uid. Needs a root grader (the uid drop); it does not
+    need an interpreter other uids can read, because a forked child imports nothing new here."""
+    if os.geteuid() != 0:
+        pytest.skip("the uid drop needs a root grader")
+    from grader.sandbox.launcher import Zygote
+
+    slot = tmp_path / "slot"
+    slot.mkdir()
+    (slot / "mod.py").write_text(PROCESS_PROBE)
+    cfg = SandboxConfig(workdir=slot, isolation="process")
+    zygote = Zygote(cfg)
+    zygote.start()
+    seen = []
+    try:
+        for _ in range(2):
+            sandbox = Sandbox(cfg, zygote=zygote)
+            session = Session(sandbox, "mod", 5.0)
+            try:
+                st = StudentModule(session, "mod")
+                me = st.who()
+                assert sandbox.start_kind == "warm"
+                assert 61000 <= me["uid"] < 65000 and me["uid"] not in [s["uid"] for s in seen]
+                assert me["cwd"] != str(slot) and me["tmp"] == me["home"] != tempfile.gettempdir()
+                assert st.write(str(slot / "forged.json")) == "PermissionError"
+                me["detached"] = st.detach()
+                assert os.path.exists(f"/proc/{me['detached']}")
+            finally:
+                session.close()
+            assert not Path(me["cwd"]).parent.exists(), "the child's private folder must be removed when it stops"
+            assert not _alive(me["detached"]), "a detached process of the child outlived it"
+            seen.append(me)
+        assert zygote.alive and zygote.proc is not None
+        assert os.stat(f"/proc/{zygote.proc.pid}").st_uid == 0  # the server keeps root's uid, the children not
+    finally:
+        zygote.stop()

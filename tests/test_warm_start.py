@@ -66,3 +66,20 @@ def test_a_failing_warm_start_is_said_once_and_recorded(namespaces, tmp_path, mo
     assert [r["score"] for r in results] == [100.0] * 3  # slower, still right
     said = [rec for rec in caplog.records if "warm start is unavailable" in rec.getMessage()]
     assert len(said) == 1 and "could not import numpy" in said[0].getMessage()
+
+
+@pytest.mark.slow  # grades A04 submissions
+def test_process_level_grading_forks_every_child_from_the_warm_start_server(tmp_path):
+    """Where grading at the process level holds (a root grader, an interpreter other uids can run,
+    the course and submissions private), its children are forked warm too, each as its own uid."""
+    from grader.sandbox.launcher import process_isolation_problem
+
+    a = assignment_mod.load("a04", ROOT)
+    subs = _subs(tmp_path, 2)
+    os.chmod(tmp_path, 0o700)
+    problem = process_isolation_problem((str(a.solution_dir), str(subs), str(Path.home())))
+    if problem:
+        pytest.skip(f"process isolation would not hold here: {problem}")
+    results = grade_batch(a, subs, GradeOptions(secret="s", isolation="process"), workers=1)
+    assert [r["score"] for r in results] == [100.0, 100.0]
+    assert [(r["isolation"], r["start"]) for r in results] == [("process", "warm")] * 2

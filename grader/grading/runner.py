@@ -42,7 +42,7 @@ class GradeOptions:
     tests_dir: Path | None = None  # override (validate uses the hidden tests, check the public ones)
     keyword: str | None = None  # pytest -k, for debugging one test
     only_required: bool = False  # stage only the files named in assignment.toml (check on the folder)
-    warm_start: bool = True  # fork each submission's child from a zygote (namespaces level only)
+    warm_start: bool = True  # fork each submission's child from a zygote (namespaces and process levels)
     suite_server: bool = True  # collect the suite once per process, fork a worker per submission
 
 
@@ -53,23 +53,27 @@ _zygotes: dict = {}
 def zygote_for(assignment: Assignment, options: GradeOptions):
     """This process's warm-start server for (assignment, sandbox settings), started on demand.
 
-    Returns None where warm start does not apply (process isolation, or it failed to start).
+    Returns None where warm start does not apply (in-process grading; a process level whose
+    children could not get a uid of their own, which grading refuses anyway) or it failed to start.
     """
-    from grader.sandbox.launcher import SandboxConfig, Zygote, resolve_isolation
+    from grader.sandbox.launcher import WARM_LEVELS, SandboxConfig, Zygote, process_level_can_drop, resolve_isolation
 
-    if not options.warm_start or options.mode != "hidden" or resolve_isolation(options.isolation) != "namespaces":
+    level = resolve_isolation(options.isolation)
+    if not options.warm_start or options.mode != "hidden" or level not in WARM_LEVELS:
+        return None
+    if level == "process" and not process_level_can_drop():
         return None
     from grader.plugin import cuda_available
 
     gpu = not assignment.numpy_only and options.device != "cpu" and cuda_available()
-    key = (assignment.slug, tuple(options.hide), gpu, os.getpid())
+    key = (assignment.slug, tuple(options.hide), gpu, level, os.getpid())
     z = _zygotes.get(key)
     if z is not None and z.alive:
         return z
     slot = scratch.mkdtemp("dlgrade-slot-") / "submission"
     slot.mkdir()
     z = Zygote(SandboxConfig(workdir=slot, preload=assignment.preload, memory_mb=assignment.limits.memory_mb,
-                             cpu_s=assignment.limits.cpu_s, hide=tuple(options.hide), gpu=gpu))
+                             cpu_s=assignment.limits.cpu_s, hide=tuple(options.hide), gpu=gpu, isolation=level))
     try:
         z.start()
     except Exception as exc:  # noqa: BLE001 (any failure means: grade with cold starts, and say so)

@@ -7,7 +7,8 @@ Isolation levels, strongest first (the one used is recorded in every result):
                 (solutions, hidden tests), the submissions folder, the results folder and $HOME
                 are hidden behind empty tmpfs mounts; fresh /tmp; no network; everything dies
                 with the child's PID namespace.
-``process``     a plain child process in its own session, uid nobody when the grader is root.
+``process``     a plain child process in its own session, with a uid of its own when the grader
+                is root, in a private copy of the submission.
 ``none``        in-process (trusted benchmarks and debugging only; never for real grading).
 
 Resource limits (CPU seconds, address space, processes, file size, open files) apply at
@@ -32,6 +33,7 @@ from grader.errors import ProtocolError, SandboxCrash, SandboxError, SandboxTime
 from grader.sandbox.protocol import Reader, parse_message, pack, write_message
 
 SANDBOX_WORKDIR = "/tmp/submission"  # inside the sandbox's fresh tmpfs
+WARM_LEVELS = ("namespaces", "process")  # the levels with a warm-start server
 NOBODY = 65534
 # Process level: each sandbox gets a uid of its own from this range (no /etc/passwd entry is
 # needed to run as a uid), so that "every process of that uid" is exactly this submission's
@@ -354,8 +356,17 @@ def _student_part_of(stderr_tail: str) -> str:
     return "\n".join(lines[-8:])
 
 
+def process_level_can_drop() -> bool:
+    """Whether a process-level child can be given a uid of its own (root grader, and an
+    interpreter that other uids can run): else it would keep the grader's uid."""
+    return os.geteuid() == 0 and nobody_can_run_python()
+
+
 class Zygote:
-    """A warm fork server inside the sandbox (see grader.sandbox.zygote); one per grading process.
+    """A warm fork server (see grader.sandbox.zygote); one per grading process and level.
+
+    At ``namespaces`` it runs inside the sandbox; at ``process`` it runs as the grader's user
+    (root) and each child it forks drops to a uid of its own before any student code.
 
     ``cfg.workdir`` is the host *slot* folder: the grading process stages each submission
     there, and the zygote forks that submission's child with the slot as its working folder.
@@ -363,6 +374,9 @@ class Zygote:
 
     def __init__(self, cfg: SandboxConfig):
         self.cfg = cfg
+        self.isolation = resolve_isolation(cfg.isolation)
+        if self.isolation not in WARM_LEVELS:
+            raise SandboxError(f"no warm start at the {self.isolation} level")
         self.proc: subprocess.Popen | None = None
         self.sock: Any = None  # the control socket (socket.socket) once started
         self._buf = b""
@@ -387,10 +401,14 @@ class Zygote:
         self._owner = os.getpid()
 
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        cmd = _bwrap_args(self.cfg, SANDBOX_WORKDIR) + [
-            sys.executable, "-I", "-m", "grader.sandbox.zygote", "--control", str(child.fileno()),
-            "--slot", SANDBOX_WORKDIR, "--preload", ",".join(self.cfg.preload)]
-        nproc = _count_tasks_of_uid(os.getuid()) + self.cfg.extra_processes + 16
+        server = [sys.executable, "-I", "-m", "grader.sandbox.zygote", "--control", str(child.fileno()),
+                  "--preload", ",".join(self.cfg.preload), "--isolation", self.isolation]
+        if self.isolation == "namespaces":
+            cmd = _bwrap_args(self.cfg, SANDBOX_WORKDIR) + server + ["--slot", SANDBOX_WORKDIR]
+            nproc = _count_tasks_of_uid(os.getuid()) + self.cfg.extra_processes + 16
+        else:  # root, outside any sandbox; each child drops to its own uid (grader.sandbox.zygote)
+            cmd = server + ["--slot", str(self.cfg.workdir)]
+            nproc = 1 << 16
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(child.fileno(),), env=_child_env(self.cfg), close_fds=True,
@@ -452,7 +470,7 @@ class Sandbox:
     def __init__(self, cfg: SandboxConfig, zygote: Zygote | None = None):
         self.cfg = cfg
         self.isolation = resolve_isolation(cfg.isolation)
-        self.zygote = zygote if self.isolation == "namespaces" else None
+        self.zygote = zygote if zygote is not None and zygote.isolation == self.isolation else None
         self.zchild: int | None = None  # pid (inside the sandbox) of a zygote-forked child
         self.proc: subprocess.Popen | None = None
         self.local: Any = None  # ChildServer in the 'none' mode
@@ -501,7 +519,7 @@ class Sandbox:
         env = _child_env(self.cfg)
         cwd = str(self.cfg.workdir)
         if self.isolation == "process":
-            drop = root and nobody_can_run_python()
+            drop = process_level_can_drop()
             nproc = self.cfg.extra_processes + 16 if drop or not root else 1 << 16
             if drop:
                 # The child works in its own copy of the submission, in a folder only uid nobody
@@ -528,6 +546,18 @@ class Sandbox:
         self._r = from_child_r
         self.request({"op": "hello"}, [], timeout=self.cfg.start_timeout_s)
 
+    def _spawn_request(self) -> dict:
+        request: dict[str, Any] = {"op": "spawn", "workdir": SANDBOX_WORKDIR, "block": list(self.cfg.block_modules)}
+        if self.isolation == "process":
+            # As for a cold process-level child: its own uid, its own 0700 copy of the submission
+            # and its own home/temp folder; the server's child drops to that uid before serving.
+            self._uid = child_uid()
+            self._private_base, sub, home = _private_copy_for_nobody(self.cfg.workdir, self._uid)
+            request.update(workdir=str(sub), home=str(home), uid=self._uid, limits={
+                "memory_mb": self.cfg.memory_mb, "cpu_s": self.cfg.cpu_s, "file_size_mb": self.cfg.file_size_mb,
+                "open_files": self.cfg.open_files, "nproc": self.cfg.extra_processes + 16})
+        return request
+
     def _start_from_zygote(self) -> bool:
         if self.zygote is None:
             return False
@@ -535,12 +565,11 @@ class Sandbox:
         from_child_r, from_child_w = os.pipe()
         fd, self._stderr_path = scratch.mkstemp("dlgrade-stderr-")
         try:
-            reply = self.zygote.request({"op": "spawn", "workdir": SANDBOX_WORKDIR,
-                                         "block": list(self.cfg.block_modules)},
-                                        fds=(to_child_r, from_child_w, fd))
+            reply = self.zygote.request(self._spawn_request(), fds=(to_child_r, from_child_w, fd))
         except SandboxError:
             for f in (to_child_w, from_child_r):
                 os.close(f)
+            self._forget_private()
             return False  # fall back to a cold start
         finally:
             for f in (to_child_r, from_child_w, fd):
@@ -562,7 +591,18 @@ class Sandbox:
         except SandboxError:
             pass  # the zygote is gone (the student killed it?): it died with everything inside
         self.zchild = None
+        self._forget_private()
         return code
+
+    def _forget_private(self) -> None:
+        """Process level: kills every process of the child's uid (detached ones too) and removes
+        its private folder."""
+        if self._uid is not None:
+            _kill_uid(self._uid)
+            self._uid = None
+        if self._private_base is not None:
+            shutil.rmtree(self._private_base, ignore_errors=True)
+            self._private_base = None
 
     def stop(self) -> None:
         """Kills the child and everything it started."""
@@ -589,12 +629,7 @@ class Sandbox:
             pass
         self._close_pipes()
         self.proc = None
-        if self._uid is not None:
-            _kill_uid(self._uid)
-            self._uid = None
-        if self._private_base is not None:
-            shutil.rmtree(self._private_base, ignore_errors=True)
-            self._private_base = None
+        self._forget_private()
 
     def _close_pipes(self) -> None:
         for fd in (self._w, self._r):
