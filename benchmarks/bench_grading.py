@@ -627,6 +627,9 @@ def main(argv=None):
     args.load_start = _loadavg()
 
     args.work.mkdir(parents=True, exist_ok=True)
+    # Private, so that `--isolation process` holds (dlgrade refuses it where uid nobody could list
+    # the course root or the submissions, which live here).
+    os.chmod(args.work, 0o700)
     subs = args.work / "submissions"
     n_all = max(args.n, 0 if args.skip_otter else args.n_otter)
     manifest = gen.generate(n_all, subs, args.seed)
