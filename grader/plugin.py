@@ -122,6 +122,7 @@ class DlgradePlugin:
         self.session: Session | None = None
         self.max_points: dict[str, float] = {}
         self._ref_module = None
+        self._lines: Any = None  # the open results-lines file (see _lines_file)
         self._started: dict[str, float] = {}
         self._item: Any = None  # the test being run (a pytest.Item)
         self._figures: list = []  # figures attached by the running test
@@ -318,8 +319,17 @@ class DlgradePlugin:
             entry["figures"] = list(self._figures)
         self.ctx.results.append(entry)
         if self.ctx.results_path is not None:
-            with open(self.ctx.results_path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(entry) + "\n")
+            self._lines_file().write(json.dumps(entry) + "\n")
+
+    def _lines_file(self):
+        """The open results-lines file of the current submission, line-buffered: each test's line
+        reaches the file when it is written (a worker killed later loses no finished test)."""
+        path = self.ctx.results_path
+        if self._lines is None or self._lines.name != str(path):
+            if self._lines is not None:
+                self._lines.close()
+            self._lines = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - kept open across tests
+        return self._lines
 
     def pytest_sessionfinish(self, session, exitstatus):
         if self.session is not None:

@@ -113,6 +113,8 @@ def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtestloop(self, session):
             items = session.items
+            for item in items:
+                item.location  # noqa: B018 - a cached property pytest computes per test: once here, not in every worker
             # Everything up to here (pytest, the suite, the reference) is shared with every
             # forked worker; frozen objects are never scanned by a worker's garbage collector,
             # whose scans would otherwise write to (and so copy) most of the shared pages.
