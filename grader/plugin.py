@@ -324,8 +324,8 @@ class DlgradePlugin:
     def _lines_file(self):
         """The open results-lines file of the current submission, line-buffered: each test's line
         reaches the file when it is written (a worker killed later loses no finished test)."""
-        path = self.ctx.results_path
-        if self._lines is None or self._lines.name != str(path):
+        path = str(self.ctx.results_path)
+        if self._lines is None or self._lines.name != path:
             if self._lines is not None:
                 self._lines.close()
             self._lines = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - kept open across tests

@@ -190,16 +190,22 @@ def grade_submission(assignment: Assignment, submission: Path, student_id: str,
         "status": "graded",
         "error": None,
     }
-    try:
+    banned: dict = {}
+    sources: dict[str, bytes] = {}
+
+    def scan() -> None:  # the static scans, while the worker runs the tests (_run_suite's meanwhile)
         if assignment.numpy_only:
-            for rel in staged.files:
-                if rel.endswith(".py") and not rel.startswith("tests/"):
-                    result["static_findings"] += scan_imports(staged.path / rel, rel, assignment.allowed_imports)
-        banned = {}
-        for rel in staged.files:
-            if rel.endswith(".py") and assignment.banned:
-                banned.update(scan_banned(staged.path / rel, rel, assignment.banned))
-        tests, meta, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote)
+            for rel, text in sources.items():
+                if not rel.startswith("tests/"):
+                    result["static_findings"] += scan_imports(text, rel, assignment.allowed_imports)
+        for rel, text in sources.items():
+            if assignment.banned:
+                banned.update(scan_banned(text, rel, assignment.banned))
+
+    try:
+        # Read before any of the submission's code runs: once it runs it may rewrite its own files.
+        sources.update((rel, (staged.path / rel).read_bytes()) for rel in staged.files if rel.endswith(".py"))
+        tests, meta, error = _run_suite(assignment, staged.path, student_id, tests_dir, options, zygote, scan)
         result["tests"], result["isolation"], result["start"] = tests, meta.get("isolation", ""), meta.get("start", "")
         apply_findings(result, banned)
         if error:
@@ -310,19 +316,24 @@ def _server_for(assignment, tests_dir, options, zygote):
     return server
 
 
-def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None):
-    from grader.grading.suite_server import ServerGone
+def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None, meanwhile=None):
+    """Runs the suite on one staged submission in a grading worker: (tests, meta, error).
+    ``meanwhile()`` runs here while the worker grades (exactly once, whichever way)."""
+    from grader.grading.suite_server import ServerGone, _call
 
     fd, lines_path = scratch.mkstemp("dlgrade-results-", ".jsonl")
     os.close(fd)
     meta_path = lines_path + ".meta"
+    if meanwhile is not None:  # once, even when the suite server goes away after running it
+        meanwhile = _once(meanwhile)
     try:
         server = _server_for(assignment, tests_dir, options, zygote) if options.suite_server else None
         error = None
         if server is not None:
             try:
                 error = server.run({"workdir": str(workdir), "id": student_id, "secret": options.secret,
-                                    "lines": lines_path, "meta": meta_path}, assignment.limits.suite_timeout_s)
+                                    "lines": lines_path, "meta": meta_path}, assignment.limits.suite_timeout_s,
+                                   meanwhile)
             except ServerGone:  # the suite could not be collected: grade the slow way, which says why
                 server.close()
                 _servers.pop(server.key, None)
@@ -338,7 +349,10 @@ def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None)
                                    meta_path, zygote)
                 finally:
                     os._exit(code)
+            failure = _call(meanwhile)
             error = _wait(pid, assignment.limits.suite_timeout_s)
+            if failure is not None:
+                raise failure
         tests = _read_lines(lines_path)
         meta: dict = {}
         if os.path.exists(meta_path):
@@ -353,6 +367,17 @@ def _run_suite(assignment, workdir, student_id, tests_dir, options, zygote=None)
                 os.unlink(p)
             except OSError:
                 pass
+
+
+def _once(fn):
+    ran: list[bool] = []
+
+    def call():
+        if not ran:
+            ran.append(True)
+            fn()
+
+    return call
 
 
 def _wait(pid: int, limit_s: float) -> str | None:

@@ -50,13 +50,25 @@ class SuiteServer:
         os.close(events_w)
         self._buf = b""
 
-    def run(self, job: dict, timeout_s: float) -> str | None:
-        """Grades one submission; returns an error text (time limit, killed worker) or None."""
+    def run(self, job: dict, timeout_s: float, meanwhile=None) -> str | None:
+        """Grades one submission; returns an error text (time limit, killed worker) or None.
+
+        ``meanwhile()``, if given, runs in this process while the worker grades (the static
+        scan: the two overlap on a second core); whatever it raises is raised once the
+        worker is done, so the server is never left with an unread job."""
         try:
             os.write(self._jobs_w, json.dumps(job).encode() + b"\n")
         except OSError:
             raise ServerGone("the suite server is gone") from None
         deadline = time.monotonic() + timeout_s
+        failure = _call(meanwhile)
+        try:
+            return self._finish(deadline, timeout_s)
+        finally:
+            if failure is not None:
+                raise failure
+
+    def _finish(self, deadline: float, timeout_s: float) -> str | None:
         started = self._event(deadline=time.monotonic() + 60)
         worker = started.get("started")
         error = None
@@ -97,6 +109,17 @@ class SuiteServer:
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
+
+
+def _call(fn) -> BaseException | None:
+    """Runs ``fn`` (if any); what it raised, or None."""
+    if fn is None:
+        return None
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - re-raised by the caller once the job is finished
+        return exc
+    return None
 
 
 def _serve(pytest_args, ctx, plugin_factory, jobs_r, events_w) -> None:

@@ -9,14 +9,19 @@ import ast
 from pathlib import Path
 
 
+def _text(source: Path | bytes) -> bytes:
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
+
+
 def _allowed(name: str, allowed) -> bool:
     return any(name == a or name.startswith(a + ".") for a in allowed)
 
 
-def scan_imports(path: Path, rel: str, allowed) -> list[str]:
-    """Returns one message per import that the assignment does not allow."""
+def scan_imports(source: Path | bytes, rel: str, allowed) -> list[str]:
+    """Returns one message per import that the assignment does not allow in ``source`` (a file,
+    or its bytes as read before the submission's code ran)."""
     try:
-        tree = ast.parse(Path(path).read_bytes(), filename=rel)
+        tree = ast.parse(_text(source), filename=rel)
     except (SyntaxError, ValueError) as exc:
         return [f"{rel}: could not be parsed ({type(exc).__name__}: {exc}); nothing in it can run"]
     findings = []
@@ -57,7 +62,7 @@ def _matches(dotted: str, banned: str) -> bool:
     return len(d) >= len(b) and d[-len(b):] == b
 
 
-def scan_banned(path: Path, rel: str, banned: dict) -> dict:
+def scan_banned(source: Path | bytes, rel: str, banned: dict) -> dict:
     """Finds banned shortcuts inside named functions/classes (CURRICULUM §1.4).
 
     Args:
@@ -69,7 +74,7 @@ def scan_banned(path: Path, rel: str, banned: dict) -> dict:
         {name: [message, ...]} for the names whose code uses a banned callable.
     """
     try:
-        tree = ast.parse(Path(path).read_bytes(), filename=rel)
+        tree = ast.parse(_text(source), filename=rel)
     except (SyntaxError, ValueError):
         return {}
     found: dict[str, list[str]] = {}
