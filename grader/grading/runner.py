@@ -57,12 +57,15 @@ def zygote_for(assignment: Assignment, options: GradeOptions):
     Returns None where warm start does not apply (in-process grading; a process level whose
     children could not get a uid of their own, which grading refuses anyway) or it failed to start.
     """
+    from grader.errors import SandboxError
     from grader.sandbox.launcher import WARM_LEVELS, SandboxConfig, Zygote, process_level_can_drop, resolve_isolation
 
     level = resolve_isolation(options.isolation)
     if not options.warm_start or options.mode != "hidden" or level not in WARM_LEVELS:
         return None
     if level == "process" and not process_level_can_drop():
+        _warn_cold_start(SandboxError("at the process level each child needs a uid of its own, which needs a root "
+                                      "grader and an interpreter other uids can run"))
         return None
     from grader.plugin import cuda_available
 
