@@ -43,7 +43,8 @@ NUMBER = (int, float)
 RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "status": (str, "str"), "full_marks": (bool, "bool"), "score": (NUMBER, "number"),
     "score_above": (NUMBER, "number"), "score_below": (NUMBER, "number"),
-    "lose": (list, "[str]"), "lose_functions": (list, "[str]"), "costs_at_least": (list, "[str]"), "keep": (list, "[str]"), "failing": (list, "[str]"), "passing": (list, "[str]"),
+    "lose": (list, "[str]"), "lose_functions": (list, "[str]"), "costs_at_least": (list, "[str]"),
+    "keep": (list, "[str]"), "failing": (list, "[str]"), "passing": (list, "[str]"),
     "statuses": (list, "[str]"), "findings": (list, "[str]"), "message": (list, "[[table]]"),
 }
 MESSAGE_KEYS: dict[str, tuple[type, str]] = {
@@ -104,12 +105,14 @@ def parse_expectation(folder: str, table: Any, where: str = "examples.toml") -> 
         typ, shown = RULES[key]
         if not isinstance(value, typ) or (typ is NUMBER and isinstance(value, bool)):
             raise ExpectationError(f"{here}: {key} must be {shown}, got {value!r}")
-        if key == "message":
+        if isinstance(value, list) and key == "message":
             exp.message = [_parse_message(m, f"{here} message #{i + 1}") for i, m in enumerate(value)]
         elif isinstance(value, list):
             setattr(exp, key, _str_list(value, f"{here} {key}"))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            setattr(exp, key, float(value))
         else:
-            setattr(exp, key, float(value) if typ is NUMBER else value)
+            setattr(exp, key, value)
     return exp
 
 
