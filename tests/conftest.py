@@ -49,3 +49,11 @@ def make_student(tmp_path, isolation):
         s.close()
     for z in zygotes:
         z.stop()
+
+
+@pytest.fixture(scope="session")
+def graded_examples(tmp_path_factory):
+    """graded_examples("a04") -> examples_support.ExampleBatch: examples/submissions/a04 graded through
+    the CLI once per test session, whichever example tests ask for it."""
+    from examples_support import batch_cache
+    return batch_cache(tmp_path_factory.mktemp)

@@ -1,13 +1,16 @@
 """`dlgrade new` writes an assignment that validates at once (reference 100, stub 0, mutant caught)."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from grader.course.expectations import check, parse_expectations
 from grader.course.scaffold import ScaffoldError, new_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +43,16 @@ def test_new_assignment_validates_at_once(course):
     assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
     assert "all assignments valid" in checked.stdout
     assert "mutant forgets_factor" in checked.stdout
+    # the generated example meets the [expect] table that `dlgrade new` wrote for it
+    out = course / "a10_examples.json"
+    graded = _dlgrade(course, "grade", "a10", "examples/submissions/a10", "--json", str(out), "--gradebook",
+                      str(course / "gb.sqlite"), "-q")
+    assert graded.returncode == 0, graded.stdout[-4000:] + graded.stderr[-2000:]
+    spec = tomllib.loads((course / "examples/submissions/a10/examples.toml").read_text())
+    exps = parse_expectations(spec)
+    subs = {s["id"]: s for s in json.loads(out.read_text())["submissions"]}
+    assert sorted(exps) == sorted(subs) == ["bug_ignores_factor"]
+    assert check(exps["bug_ignores_factor"], subs["bug_ignores_factor"]) == []
 
 
 @pytest.mark.parametrize("slug, words", [("A10-demo", "not an assignment slug"), ("a10_demo", "already taken")])

@@ -76,7 +76,8 @@ def test_examples_are_generated_from_the_base_and_their_replacements(tmp_path):
     examples.mkdir(parents=True)
     (examples / "examples.toml").write_text(
         'base = "reference"\n[cases.correct]\n[cases.triples]\n[[cases.triples.replace]]\nfile = "demo.py"\n'
-        "old = '''\n    return 2 * x\n'''\nnew = '''\n    return 3 * x\n'''\n")
+        "old = '''\n    return 2 * x\n'''\nnew = '''\n    return 3 * x\n'''\n"
+        '[expect.correct]\nfull_marks = true\n[expect.triples]\nlose = ["test_f"]\n')  # expectations: not generated
     sync(root)
     assert (examples / "correct" / "demo.py").read_text() == strip_markers(SOURCE)
     assert (examples / "triples" / "demo.py").read_text() == strip_markers(SOURCE).replace("2 * x", "3 * x")
@@ -87,6 +88,9 @@ def test_examples_are_generated_from_the_base_and_their_replacements(tmp_path):
     (examples / "examples.toml").write_text(  # a replacement that no longer matches is an error, not a skip
         'base = "reference"\n[cases.broken]\n[[cases.broken.replace]]\nold = "return 5 * x"\nnew = "x"\n')
     with pytest.raises(ValueError, match=r"\[broken\].*occurs 0 times"):
+        sync(root, check=True)
+    (examples / "examples.toml").write_text('base = "reference"\n[expect.correct]\nscor = 100\n')  # a typo
+    with pytest.raises(ValueError, match=r"\[expect.correct\]: unknown rule 'scor'"):
         sync(root, check=True)
 
 

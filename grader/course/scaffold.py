@@ -119,6 +119,11 @@ base = "reference"
 file = "{module}.py"
 old = """    return x * np.asarray(factor, dtype=x.dtype)"""
 new = """    return x"""
+
+# What grading each example folder must give (the vocabulary: docs/AUTHORING.md).
+[expect.bug_ignores_factor]
+lose = ["test_scale_matches_reference", "test_scale_keeps_float32"]
+score = 0
 '''
     return {
         f"assignments/{slug}/assignment.toml": toml,

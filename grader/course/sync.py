@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.assignment import Assignment, list_assignments, load
+from grader.course.expectations import parse_expectations
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
@@ -135,6 +136,7 @@ def example_changes(assignment: Assignment) -> list[SyncChange]:
     if not spec_path.is_file():
         return []
     spec = tomllib.loads(spec_path.read_text(encoding="utf-8"))
+    parse_expectations(spec, str(spec_path))  # [expect.*] tables: checked for typos here, not used to generate
     base = spec.get("base", "reference")
 
     def base_text(name: str) -> str:
