@@ -65,7 +65,7 @@ def student_cells(history: list) -> list:
         except SyntaxError:  # it never ran, so it defined nothing
             continue
         lines = cell.split("\n")
-        drop = set()
+        drop: set = set()
         for node in tree.body:
             if _is_otter_import(node) or _names(node) & tainted:
                 tainted |= _bound(node)
