@@ -87,7 +87,7 @@ def _otter_check(student_dir: Path, nb: Path, *question: str) -> str:
 def test_otter_check_runs_public_tests(tmp_path, assigned):
     """The student's `otter check` (and grader.check in the notebook) run dlgrade's public tests on
     the notebook's code: the reference passes all, the untouched stub fails each question with the
-    public test's own message, the buggy sigmoid still passes its public test (only hidden ones see it)."""
+    public test's own message, the buggy notebook fails only sigmoid (its overflow)."""
     out, _ = assigned
     student_dir = tmp_path / "student"  # a copy: the released folder stays as otter assign wrote it
     shutil.copytree(out / "dist" / "student", student_dir)
@@ -103,7 +103,8 @@ def test_otter_check_runs_public_tests(tmp_path, assigned):
 
     # -q: otter 7 still runs the checks it places after every question cell and prints each result
     one = _otter_check(student_dir, nbs["buggy"], "sigmoid")
-    assert "sigmoid results: All test cases passed!" in one and "❌" not in one, one
+    assert re.findall(r"^(\w+) results:\n(?:(?!^\w+ results:).*\n)*?.*❌ Test case failed", one, re.M) == ["sigmoid"]
+    assert "test_sigmoid: probe _sigmoid_under_errstate raised FloatingPointError: overflow encountered in exp" in one
 
     # grader.check in the student's own kernel: otter's lines are left out of the code dlgrade checks,
     # and a function redefined in a later cell is the one checked
