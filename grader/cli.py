@@ -1,6 +1,7 @@
 """The ``dlgrade`` command line."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -165,7 +166,9 @@ def todo_summary(result: dict) -> list[str]:
 @click.option("--isolation", type=ISOLATION, default="auto", show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("-k", "keyword", help="Only tests matching this pytest expression.")
-def check(assignment, path, isolation, device, keyword):
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results document here (per test: id, status, points, message).")
+def check(assignment, path, isolation, device, keyword, json_path):
     """Run the public tests on your work (default: the assignment folder); exit 0 only at full marks."""
     from grader.grading.runner import grade_submission
 
@@ -183,6 +186,8 @@ def check(assignment, path, isolation, device, keyword):
                         only_required=Path(path).resolve() == a.student_dir.resolve(),
                         hide=_hide(a) if (a.solution_dir.is_dir()) else (str(Path.home()),))
     res = grade_submission(a, path, "local", opts)
+    if json_path:
+        Path(json_path).write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
     console.print(score_table(res, f"{a.id}: {a.title} — public tests"))
     for line in todo_summary(res):
         console.print(f"[yellow]todo:[/] {line}")
