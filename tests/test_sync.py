@@ -107,3 +107,32 @@ def test_points_and_stub_lines_read_like_a_person_wrote_them():
                         {"status": "fail", "message": stub_msg, "max_points": 2},
                         {"status": "pass", "message": "", "max_points": 1}]}
     assert todo_summary(result) == ["step is not implemented yet (3.33 points of public tests)"]
+
+
+def test_setup_lines_and_checks_outside_a_block_survive_in_the_stub():
+    source = '''def backward(dZ, cache):
+    """dZ: (n, m); cache: (A_prev (k, m), W (n, k)). Returns dW (n, k)."""
+    A_prev, W = cache
+    m = A_prev.shape[1]
+    ### BEGIN SOLUTION
+    dW = dZ @ A_prev.T / m
+    ### END SOLUTION
+    # define dW
+    assert dW.shape == W.shape, f"dW must have W's shape {W.shape}, got {dW.shape}"
+    return dW
+'''
+    stub = make_stub(source)
+    assert "dZ @ A_prev.T" not in stub
+    assert "    A_prev, W = cache\n    m = A_prev.shape[1]\n    # YOUR CODE HERE\n" in stub
+    assert 'backward: not implemented yet (the reference needs ≈ 1 line)' in stub  # the block only, not the setup
+    assert stub.endswith('''    # define dW
+    assert dW.shape == W.shape, f"dW must have W's shape {W.shape}, got {dW.shape}"
+    return dW
+''')
+    namespace: dict = {}
+    exec(compile(stub, "stub", "exec"), namespace)
+    import numpy as np
+    with pytest.raises(NotImplementedError, match="^backward: not implemented yet"):
+        namespace["backward"](np.ones((2, 3)), (np.ones((4, 3)), np.ones((2, 4))))
+    exec(compile(strip_markers(source), "ref", "exec"), namespace)
+    assert namespace["backward"](np.ones((2, 3)), (np.ones((4, 3)), np.ones((2, 4)))).shape == (2, 4)

@@ -42,8 +42,9 @@ def step(z):
         ndarray with the shape of ``z``, values in {0.0, 1.0}; dtype float32 if ``z`` is
         float32, otherwise float64.
     """
+    z = _as_float(z)
     # YOUR CODE HERE
-    raise NotImplementedError("step: not implemented yet (the reference needs ≈ 2 lines)")
+    raise NotImplementedError("step: not implemented yet (the reference needs ≈ 1 line)")
 
 
 def perceptron_predict(W, b, X):
@@ -108,8 +109,9 @@ def two_layer_perceptron_predict(params, X):
     Returns:
         (1, m) int64 array of 0/1: step(W2 step(W1 X + b1) + b2).
     """
+    (W1, b1), (W2, b2) = params
     # YOUR CODE HERE
-    raise NotImplementedError("two_layer_perceptron_predict: not implemented yet (the reference needs ≈ 3 lines)")
+    raise NotImplementedError("two_layer_perceptron_predict: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def perceptron_train(X, Y, lr=1.0, epochs=20):
@@ -131,8 +133,15 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         (W, b, errors): W (1, n_x), b (1, 1), both float64 (float32 if X is float32);
         errors a list of Python ints, one per epoch run (1 <= len(errors) <= epochs).
     """
+    X = _as_float(X)
+    n_x, m = X.shape
+    errors = []
     # YOUR CODE HERE
-    raise NotImplementedError("perceptron_train: not implemented yet (the reference needs ≈ 19 lines)")
+    raise NotImplementedError("perceptron_train: not implemented yet (the reference needs ≈ 15 lines)")
+    # define W and b (and append each epoch's count to errors); the checks catch a transposed update
+    assert np.shape(W) == (1, n_x), f"W must have shape (1, n_x) = {(1, n_x)}, got {np.shape(W)}"
+    assert np.shape(b) == (1, 1), f"b must have shape (1, 1), got {np.shape(b)}"
+    return W, b, errors
 
 
 # ---------------------------------------------------------------------------
@@ -152,8 +161,9 @@ def sigmoid(z):
         ndarray with the shape of ``z``, values in [0, 1]; float32 if ``z`` is float32,
         otherwise float64.
     """
+    z = _as_float(z)
     # YOUR CODE HERE
-    raise NotImplementedError("sigmoid: not implemented yet (the reference needs ≈ 7 lines)")
+    raise NotImplementedError("sigmoid: not implemented yet (the reference needs ≈ 6 lines)")
 
 
 def logistic_forward(W, b, X):
@@ -183,8 +193,9 @@ def bce_cost(A, Y):
     Returns:
         J as a Python float.
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("bce_cost: not implemented yet (the reference needs ≈ 3 lines)")
+    raise NotImplementedError("bce_cost: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def bce_cost_from_logits(Z, Y):
@@ -201,8 +212,9 @@ def bce_cost_from_logits(Z, Y):
     Returns:
         J as a Python float.
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("bce_cost_from_logits: not implemented yet (the reference needs ≈ 3 lines)")
+    raise NotImplementedError("bce_cost_from_logits: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 def logistic_backward(X, A, Y):
@@ -218,8 +230,13 @@ def logistic_backward(X, A, Y):
     Returns:
         {"dW": (1, n_x), "db": (1, 1)}; float32 if X, A, Y are all float32, else float64.
     """
+    m = X.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("logistic_backward: not implemented yet (the reference needs ≈ 5 lines)")
+    raise NotImplementedError("logistic_backward: not implemented yet (the reference needs ≈ 3 lines)")
+    # define dW and db; the checks catch a transposed dW and a db summed over the wrong axis
+    assert np.shape(dW) == (1, X.shape[0]), f"dW must have W's shape (1, n_x) = {(1, X.shape[0])}, got {np.shape(dW)}"
+    assert np.shape(db) == (1, 1), f"db must have b's shape (1, 1), got {np.shape(db)}"
+    return {"dW": dW, "db": db}
 
 
 def propagate(W, b, X, Y):
@@ -255,8 +272,10 @@ def optimize(W, b, X, Y, num_iterations, learning_rate):
         grads {"dW", "db"} computed in the last iteration (before its update); costs a list
         of Python floats, one per 100 iterations (len == ceil(num_iterations / 100)).
     """
+    costs = []
+    grads = None
     # YOUR CODE HERE
-    raise NotImplementedError("optimize: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("optimize: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def predict(W, b, X, threshold=0.5):

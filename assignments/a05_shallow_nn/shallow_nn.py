@@ -288,8 +288,13 @@ def forward_propagation(X, parameters, hidden_activation="tanh"):
     Raises:
         ValueError -- for an unknown hidden_activation
     """
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
     # YOUR CODE HERE
-    raise NotImplementedError("forward_propagation: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("forward_propagation: not implemented yet (the reference needs ≈ 6 lines)")
+    # define A2 and cache; the check catches a transposed product or a bias broadcast the wrong way
+    assert np.shape(A2) == (W2.shape[0], X.shape[1]), f"A2 must have shape (n_y, m) = {(W2.shape[0], X.shape[1])}, got {np.shape(A2)}"
+    return A2, cache
 
 
 def compute_cost(A2, Y):
@@ -304,8 +309,9 @@ def compute_cost(A2, Y):
     Returns:
         cost -- Python float
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("compute_cost: not implemented yet (the reference needs ≈ 3 lines)")
+    raise NotImplementedError("compute_cost: not implemented yet (the reference needs ≈ 2 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -337,8 +343,15 @@ def backward_propagation(parameters, cache, X, Y, hidden_activation="tanh"):
     Raises:
         ValueError -- for an unknown hidden_activation
     """
+    m = X.shape[1]
+    W2 = parameters["W2"]
+    A1, A2, Z1 = cache["A1"], cache["A2"], cache["Z1"]
     # YOUR CODE HERE
-    raise NotImplementedError("backward_propagation: not implemented yet (the reference needs ≈ 11 lines)")
+    raise NotImplementedError("backward_propagation: not implemented yet (the reference needs ≈ 7 lines)")
+    # define dW1, db1, dW2, db2: each gradient has the shape of its parameter
+    for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        assert np.shape(grad) == parameters[name].shape, f"d{name} must have {name}'s shape {parameters[name].shape}, got {np.shape(grad)}"
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
 # ----------------------------------------------------------------------------------------
@@ -424,5 +437,7 @@ def collapse_linear_network(parameters):
         W_eff -- W2 W1, shape (n_y, n_x)
         b_eff -- W2 b1 + b2, shape (n_y, 1)
     """
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
     # YOUR CODE HERE
-    raise NotImplementedError("collapse_linear_network: not implemented yet (the reference needs ≈ 5 lines)")
+    raise NotImplementedError("collapse_linear_network: not implemented yet (the reference needs ≈ 3 lines)")

@@ -75,8 +75,11 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
     Raises:
         ValueError -- for an unknown method
     """
+    parameters = {}
+    L = len(layer_dims) - 1
     # YOUR CODE HERE
-    raise NotImplementedError("initialize_parameters_deep: not implemented yet (the reference needs ≈ 15 lines)")
+    raise NotImplementedError("initialize_parameters_deep: not implemented yet (the reference needs ≈ 12 lines)")
+    return parameters
 
 
 # ----------------------------------------------------------------------------------------
@@ -96,7 +99,10 @@ def linear_forward(A_prev, W, b):
         linear_cache -- the tuple (A_prev, W, b)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("linear_forward: not implemented yet (the reference needs ≈ 2 lines)")
+    raise NotImplementedError("linear_forward: not implemented yet (the reference needs ≈ 1 line)")
+    # define Z; the check catches W and A_prev multiplied the wrong way round or b broadcast along rows
+    assert np.shape(Z) == (W.shape[0], A_prev.shape[1]), f"Z must have shape (n_l, m) = {(W.shape[0], A_prev.shape[1])}, got {np.shape(Z)}"
+    return Z, (A_prev, W, b)
 
 
 def softmax(Z):
@@ -156,8 +162,14 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
     Raises:
         ValueError -- for an unknown activation name
     """
+    L = len(parameters) // 2
+    caches = []
+    A = X
     # YOUR CODE HERE
-    raise NotImplementedError("L_model_forward: not implemented yet (the reference needs ≈ 13 lines)")
+    raise NotImplementedError("L_model_forward: not implemented yet (the reference needs ≈ 9 lines)")
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
+    return AL, caches
 
 
 # ----------------------------------------------------------------------------------------
@@ -181,8 +193,9 @@ def compute_cost(AL, Y, output_activation):
     Raises:
         ValueError -- for any other output_activation
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("compute_cost: not implemented yet (the reference needs ≈ 8 lines)")
+    raise NotImplementedError("compute_cost: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def compute_cost_from_logits(ZL, Y, output_activation):
@@ -203,8 +216,9 @@ def compute_cost_from_logits(ZL, Y, output_activation):
     Raises:
         ValueError -- for any other output_activation
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("compute_cost_from_logits: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("compute_cost_from_logits: not implemented yet (the reference needs ≈ 8 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -242,8 +256,15 @@ def linear_backward(dZ, linear_cache):
     Returns:
         dA_prev, dW, db -- shapes as above
     """
+    A_prev, W, b = linear_cache
+    m = A_prev.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("linear_backward: not implemented yet (the reference needs ≈ 6 lines)")
+    raise NotImplementedError("linear_backward: not implemented yet (the reference needs ≈ 3 lines)")
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    return dA_prev, dW, db
 
 
 def linear_activation_backward(dA, cache, activation):
@@ -264,8 +285,9 @@ def linear_activation_backward(dA, cache, activation):
     Raises:
         ValueError -- for an unknown activation
     """
+    linear_cache, Z = cache
     # YOUR CODE HERE
-    raise NotImplementedError("linear_activation_backward: not implemented yet (the reference needs ≈ 15 lines)")
+    raise NotImplementedError("linear_activation_backward: not implemented yet (the reference needs ≈ 14 lines)")
 
 
 def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation="softmax"):
@@ -294,8 +316,11 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation=
     Raises:
         ValueError -- for an unknown activation name
     """
+    grads = {}
+    L = len(caches)
     # YOUR CODE HERE
-    raise NotImplementedError("L_model_backward: not implemented yet (the reference needs ≈ 23 lines)")
+    raise NotImplementedError("L_model_backward: not implemented yet (the reference needs ≈ 20 lines)")
+    return grads
 
 
 def update_parameters(parameters, grads, learning_rate):
@@ -309,8 +334,11 @@ def update_parameters(parameters, grads, learning_rate):
     Returns:
         new_parameters -- a NEW dict with the same keys and shapes; the inputs are not modified
     """
+    L = len(parameters) // 2
+    new_parameters = {}
     # YOUR CODE HERE
-    raise NotImplementedError("update_parameters: not implemented yet (the reference needs ≈ 6 lines)")
+    raise NotImplementedError("update_parameters: not implemented yet (the reference needs ≈ 3 lines)")
+    return new_parameters
 
 
 def L_layer_model(X, Y, layer_dims, learning_rate=0.5, num_iterations=300, hidden_activation="relu",
@@ -340,8 +368,10 @@ def L_layer_model(X, Y, layer_dims, learning_rate=0.5, num_iterations=300, hidde
         parameters -- dict "W1", "b1", ..., "WL", "bL"
         costs -- list of Python floats
     """
+    if rng is None:
+        rng = np.random.default_rng(0)
     # YOUR CODE HERE
-    raise NotImplementedError("L_layer_model: not implemented yet (the reference needs ≈ 11 lines)")
+    raise NotImplementedError("L_layer_model: not implemented yet (the reference needs ≈ 9 lines)")
 
 
 def predict(parameters, X, hidden_activation="relu", output_activation="softmax"):

@@ -86,8 +86,10 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, kind="l2", output
     Raises:
         ValueError -- unknown kind
     """
+    m = Y.shape[1]
+    L = _num_layers(parameters)
     # YOUR CODE HERE
-    raise NotImplementedError("compute_cost_with_regularization: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("compute_cost_with_regularization: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hidden_activation="relu",
@@ -116,8 +118,10 @@ def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hi
     Raises:
         ValueError -- unknown kind
     """
+    m = Y.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("backward_with_regularization: not implemented yet (the reference needs ≈ 10 lines)")
+    raise NotImplementedError("backward_with_regularization: not implemented yet (the reference needs ≈ 8 lines)")
+    return grads
 
 
 def soft_threshold(W, t):
@@ -158,7 +162,10 @@ def dropout_forward(A, keep_prob, rng):
         D -- bool array, shape (n, m)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("dropout_forward: not implemented yet (the reference needs ≈ 3 lines)")
+    raise NotImplementedError("dropout_forward: not implemented yet (the reference needs ≈ 2 lines)")
+    # define the mask D and A_drop; the check catches a mask drawn with another shape (one per unit, not per entry)
+    assert np.shape(D) == A.shape, f"D must have A's shape {A.shape}, got {np.shape(D)}"
+    return A_drop.astype(A.dtype, copy=False), D
 
 
 def dropout_backward(dA, D, keep_prob):
@@ -203,8 +210,14 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
     Raises:
         ValueError -- len(keep_probs) != L - 1
     """
+    L = _num_layers(parameters)
+    caches = []
+    A = X
     # YOUR CODE HERE
-    raise NotImplementedError("L_model_forward_with_dropout: not implemented yet (the reference needs ≈ 16 lines)")
+    raise NotImplementedError("L_model_forward_with_dropout: not implemented yet (the reference needs ≈ 12 lines)")
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
+    return AL, caches
 
 
 def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="relu",
@@ -232,8 +245,11 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
         grads -- dict "dA{l-1}", "dW{l}" (n_l, n_{l-1}), "db{l}" (n_l, 1) for l = 1..L;
                  "dA{l}" is the gradient with respect to the (dropped) output of layer l
     """
+    L = len(caches)
+    grads = {}
     # YOUR CODE HERE
-    raise NotImplementedError("L_model_backward_with_dropout: not implemented yet (the reference needs ≈ 18 lines)")
+    raise NotImplementedError("L_model_backward_with_dropout: not implemented yet (the reference needs ≈ 15 lines)")
+    return grads
 
 
 # ----------------------------------------------------------------------------------------
@@ -259,8 +275,11 @@ def random_mini_batches(X, Y, mini_batch_size=64, rng=None):
     Returns:
         mini_batches -- list of tuples (X_b (n_x, m_b), Y_b (n_y, m_b))
     """
+    if rng is None:
+        rng = np.random.default_rng(0)
+    m = X.shape[1]
     # YOUR CODE HERE
-    raise NotImplementedError("random_mini_batches: not implemented yet (the reference needs ≈ 10 lines)")
+    raise NotImplementedError("random_mini_batches: not implemented yet (the reference needs ≈ 7 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -274,8 +293,10 @@ def initialize_velocity(parameters):
     Returns:
         v -- dict "dW1" (zeros like W1), "db1" (zeros like b1), ..., "dWL", "dbL"
     """
+    v = {}
     # YOUR CODE HERE
-    raise NotImplementedError("initialize_velocity: not implemented yet (the reference needs ≈ 5 lines)")
+    raise NotImplementedError("initialize_velocity: not implemented yet (the reference needs ≈ 3 lines)")
+    return v
 
 
 def update_parameters_with_gd(parameters, grads, learning_rate):
@@ -287,8 +308,10 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
     Returns:
         parameters -- a NEW dict (the inputs are not modified)
     """
+    new = {}
     # YOUR CODE HERE
-    raise NotImplementedError("update_parameters_with_gd: not implemented yet (the reference needs ≈ 5 lines)")
+    raise NotImplementedError("update_parameters_with_gd: not implemented yet (the reference needs ≈ 3 lines)")
+    return new
 
 
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
@@ -307,8 +330,10 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     Returns:
         (parameters, v) -- NEW dicts (the inputs are not modified)
     """
+    new_p, new_v = {}, {}
     # YOUR CODE HERE
-    raise NotImplementedError("update_parameters_with_momentum: not implemented yet (the reference needs ≈ 7 lines)")
+    raise NotImplementedError("update_parameters_with_momentum: not implemented yet (the reference needs ≈ 5 lines)")
+    return new_p, new_v
 
 
 def initialize_rmsprop(parameters):
@@ -337,8 +362,10 @@ def update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, e
     Returns:
         (parameters, s) -- NEW dicts
     """
+    new_p, new_s = {}, {}
     # YOUR CODE HERE
-    raise NotImplementedError("update_parameters_with_rmsprop: not implemented yet (the reference needs ≈ 8 lines)")
+    raise NotImplementedError("update_parameters_with_rmsprop: not implemented yet (the reference needs ≈ 6 lines)")
+    return new_p, new_s
 
 
 def initialize_adam(parameters):
@@ -374,8 +401,10 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, 
         (parameters, v, s, v_corrected, s_corrected) -- NEW dicts; v_corrected/s_corrected
         hold v_hat/s_hat under the keys "dW1", "db1", ...
     """
+    new_p, new_v, new_s, v_corr, s_corr = {}, {}, {}, {}, {}
     # YOUR CODE HERE
-    raise NotImplementedError("update_parameters_with_adam: not implemented yet (the reference needs ≈ 11 lines)")
+    raise NotImplementedError("update_parameters_with_adam: not implemented yet (the reference needs ≈ 9 lines)")
+    return new_p, new_v, new_s, v_corr, s_corr
 
 
 # ----------------------------------------------------------------------------------------

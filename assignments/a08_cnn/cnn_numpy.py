@@ -119,8 +119,13 @@ def conv_forward(A_prev, W, b, hparameters):
     Raises:
         ValueError if A_prev's channel count differs from W.shape[1].
     """
+    s, p = hparameters["stride"], hparameters["pad"]
+    f = W.shape[2]
     # YOUR CODE HERE
-    raise NotImplementedError("conv_forward: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("conv_forward: not implemented yet (the reference needs ≈ 6 lines)")
+    # define Z; the check catches channels-last (NHWC) output or filters and examples swapped
+    assert np.shape(Z)[:2] == (A_prev.shape[0], W.shape[0]), f"Z must be (m, n_C, n_H, n_W) with (m, n_C) = {(A_prev.shape[0], W.shape[0])}, got {np.shape(Z)}"
+    return Z, (A_prev, W, b, hparameters)
 
 
 def conv_backward(dZ, cache):
@@ -140,8 +145,17 @@ def conv_backward(dZ, cache):
         dW -- (n_C, n_C_prev, f, f)
         db -- (n_C,)
     """
+    A_prev, W, b, hparameters = cache
+    s, p = hparameters["stride"], hparameters["pad"]
+    f = W.shape[2]
+    m, _, n_H, n_W = dZ.shape
     # YOUR CODE HERE
-    raise NotImplementedError("conv_backward: not implemented yet (the reference needs ≈ 16 lines)")
+    raise NotImplementedError("conv_backward: not implemented yet (the reference needs ≈ 11 lines)")
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates (the padding removed)
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
+    return dA_prev, dW, db
 
 
 # ----------------------------------------------------------------------------------------
@@ -163,8 +177,9 @@ def pool_forward(A_prev, hparameters):
     Raises:
         ValueError for an unknown mode.
     """
+    f, s, mode = hparameters["f"], hparameters["stride"], hparameters.get("mode", "max")
     # YOUR CODE HERE
-    raise NotImplementedError("pool_forward: not implemented yet (the reference needs ≈ 6 lines)")
+    raise NotImplementedError("pool_forward: not implemented yet (the reference needs ≈ 5 lines)")
 
 
 def pool_backward(dA, cache):
@@ -182,8 +197,13 @@ def pool_backward(dA, cache):
     Returns:
         dA_prev -- (m, n_C, n_H_prev, n_W_prev), dtype of A_prev
     """
+    A_prev, hparameters = cache
+    f, s, mode = hparameters["f"], hparameters["stride"], hparameters.get("mode", "max")
     # YOUR CODE HERE
-    raise NotImplementedError("pool_backward: not implemented yet (the reference needs ≈ 18 lines)")
+    raise NotImplementedError("pool_backward: not implemented yet (the reference needs ≈ 15 lines)")
+    # define dA_prev
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    return dA_prev
 
 
 # ----------------------------------------------------------------------------------------
@@ -249,14 +269,21 @@ class SimpleConvNet:
     def forward(self, X):
         """X (m, C, H, W) -> (AL, caches): AL (n_classes, m) softmax probabilities (columns sum
         to 1); caches = (conv_cache, Z1, pool_cache, flat_shape, A_flat)."""
+        P = self.params
         # YOUR CODE HERE
-        raise NotImplementedError("forward: not implemented yet (the reference needs ≈ 7 lines)")
+        raise NotImplementedError("forward: not implemented yet (the reference needs ≈ 6 lines)")
 
     def backward(self, AL, Y, caches):
         """Gradients of the mean cross-entropy: a dict with dW1 (n_filters, C, f, f), db1
         (n_filters,), dW2 (n_classes, n_flat), db2 (n_classes, 1). Y is one-hot (n_classes, m)."""
+        conv_cache, Z1, pool_cache, shape, A_flat = caches
+        m = Y.shape[1]
         # YOUR CODE HERE
-        raise NotImplementedError("backward: not implemented yet (the reference needs ≈ 10 lines)")
+        raise NotImplementedError("backward: not implemented yet (the reference needs ≈ 7 lines)")
+        # define dW1, db1, dW2, db2: each gradient has the shape of its parameter
+        for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+            assert np.shape(grad) == self.params[name].shape, f"d{name} must have {name}'s shape {self.params[name].shape}, got {np.shape(grad)}"
+        return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
     def predict(self, X):
         """X (m, C, H, W) -> (m,) int64 class indices."""
@@ -273,5 +300,8 @@ class SimpleConvNet:
         Arguments:
             X -- (m, C, H, W) images; y -- (m,) int labels in 0..n_classes-1
         """
+        rng = np.random.default_rng(0) if rng is None else rng
+        m = X.shape[0]
+        C = self.params["W2"].shape[0]
         # YOUR CODE HERE
-        raise NotImplementedError("fit: not implemented yet (the reference needs ≈ 23 lines)")
+        raise NotImplementedError("fit: not implemented yet (the reference needs ≈ 20 lines)")

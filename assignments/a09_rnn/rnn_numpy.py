@@ -106,8 +106,13 @@ def rnn_cell_forward(xt, a_prev, parameters):
         yt_pred -- ŷ<t>, shape (n_y, m)
         cache -- (a_next, a_prev, xt, parameters)
     """
+    Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
+    ba, by = parameters["ba"], parameters["by"]
     # YOUR CODE HERE
-    raise NotImplementedError("rnn_cell_forward: not implemented yet (the reference needs ≈ 5 lines)")
+    raise NotImplementedError("rnn_cell_forward: not implemented yet (the reference needs ≈ 2 lines)")
+    # define a_next and yt_pred; the check catches Waa and Wax swapped or a transposed product
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
 
 
 def rnn_forward(x, a0, parameters):
@@ -125,8 +130,10 @@ def rnn_forward(x, a0, parameters):
         y_pred -- predictions, shape (n_y, m, T_x)
         caches -- (list of the T_x cell caches in time order, x)
     """
+    a_list, y_list, cell_caches = [], [], []
+    a_next = a0
     # YOUR CODE HERE
-    raise NotImplementedError("rnn_forward: not implemented yet (the reference needs ≈ 8 lines)")
+    raise NotImplementedError("rnn_forward: not implemented yet (the reference needs ≈ 6 lines)")
 
 
 def rnn_cell_backward(da_next, cache):
@@ -147,8 +154,9 @@ def rnn_cell_backward(da_next, cache):
         gradients -- dict "dxt" (n_x, m), "da_prev" (n_a, m), "dWax" (n_a, n_x), "dWaa" (n_a, n_a),
                      "dba" (n_a, 1)
     """
+    a_next, a_prev, xt, parameters = cache
     # YOUR CODE HERE
-    raise NotImplementedError("rnn_cell_backward: not implemented yet (the reference needs ≈ 9 lines)")
+    raise NotImplementedError("rnn_cell_backward: not implemented yet (the reference needs ≈ 8 lines)")
 
 
 def rnn_backward(da, caches):
@@ -167,8 +175,10 @@ def rnn_backward(da, caches):
         gradients -- dict "dx" (n_x, m, T_x), "da0" (n_a, m), "dWax" (n_a, n_x), "dWaa" (n_a, n_a),
                      "dba" (n_a, 1)
     """
+    cell_caches, x = caches
+    parameters = cell_caches[0][3]
     # YOUR CODE HERE
-    raise NotImplementedError("rnn_backward: not implemented yet (the reference needs ≈ 15 lines)")
+    raise NotImplementedError("rnn_backward: not implemented yet (the reference needs ≈ 13 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -198,8 +208,13 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         yt_pred -- (n_y, m)
         cache -- (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters), the gates (n_a, m)
     """
+    p = parameters
     # YOUR CODE HERE
-    raise NotImplementedError("lstm_cell_forward: not implemented yet (the reference needs ≈ 10 lines)")
+    raise NotImplementedError("lstm_cell_forward: not implemented yet (the reference needs ≈ 8 lines)")
+    # define a_next, c_next and yt_pred (and the gates ft, it, cct, ot kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_a, m) = {c_prev.shape}, got {np.shape(c_next)}"
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
 
 
 def lstm_forward(x, a0, parameters):
@@ -238,8 +253,10 @@ def lstm_cell_backward(da_next, dc_next, cache):
         gradients -- dict "dxt" (n_x, m), "da_prev" (n_a, m), "dc_prev" (n_a, m),
                      "dWf", "dWi", "dWc", "dWo" (n_a, n_a + n_x), "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
+    n_a = a_prev.shape[0]
     # YOUR CODE HERE
-    raise NotImplementedError("lstm_cell_backward: not implemented yet (the reference needs ≈ 19 lines)")
+    raise NotImplementedError("lstm_cell_backward: not implemented yet (the reference needs ≈ 17 lines)")
 
 
 def lstm_backward(da, caches):
@@ -255,8 +272,10 @@ def lstm_backward(da, caches):
         gradients -- dict "dx" (n_x, m, T_x), "da0" (n_a, m), "dWf", "dWi", "dWc", "dWo" (n_a, n_a + n_x),
                      "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
+    cell_caches, x = caches
+    p = cell_caches[0][9]
     # YOUR CODE HERE
-    raise NotImplementedError("lstm_backward: not implemented yet (the reference needs ≈ 16 lines)")
+    raise NotImplementedError("lstm_backward: not implemented yet (the reference needs ≈ 14 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -282,8 +301,12 @@ def gru_cell_forward(xt, c_prev, parameters):
         c_next -- (n_c, m)
         cache -- (c_next, c_prev, xt, gu, gr, cct, parameters), the gates (n_c, m)
     """
+    p = parameters
     # YOUR CODE HERE
-    raise NotImplementedError("gru_cell_forward: not implemented yet (the reference needs ≈ 7 lines)")
+    raise NotImplementedError("gru_cell_forward: not implemented yet (the reference needs ≈ 5 lines)")
+    # define c_next (and the gates gu, gr and the candidate cct kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_c, m) = {c_prev.shape}, got {np.shape(c_next)}"
+    return c_next, (c_next, c_prev, xt, gu, gr, cct, parameters)
 
 
 def gru_cell_backward(dc_next, cache):
@@ -308,8 +331,10 @@ def gru_cell_backward(dc_next, cache):
         gradients -- dict "dxt" (n_x, m), "dc_prev" (n_c, m), "dWu", "dWr", "dWc" (n_c, n_c + n_x),
                      "dbu", "dbr", "dbc" (n_c, 1)
     """
+    c_next, c_prev, xt, gu, gr, cct, p = cache
+    n_c = c_prev.shape[0]
     # YOUR CODE HERE
-    raise NotImplementedError("gru_cell_backward: not implemented yet (the reference needs ≈ 17 lines)")
+    raise NotImplementedError("gru_cell_backward: not implemented yet (the reference needs ≈ 15 lines)")
 
 
 # ----------------------------------------------------------------------------------------
@@ -338,8 +363,9 @@ def bidirectional_rnn_forward(x, a0_f, a0_b, params_f, params_b, Wy, by):
         a_f -- (n_a, m, T_x), a_f[:, :, t] is the forward state after reading x<0..t>
         a_b -- (n_a, m, T_x), a_b[:, :, t] is the backward state after reading x<t..T_x-1>
     """
+    T = x.shape[2]
     # YOUR CODE HERE
-    raise NotImplementedError("bidirectional_rnn_forward: not implemented yet (the reference needs ≈ 11 lines)")
+    raise NotImplementedError("bidirectional_rnn_forward: not implemented yet (the reference needs ≈ 10 lines)")
 
 
 def deep_rnn_forward(x, a0_list, params_list, Wy, by):
@@ -413,8 +439,9 @@ def char_lm_loss_and_grads(x_idx, y_idx, parameters, a0, vocab_size):
         grads -- dict "dWax", "dWaa", "dWya", "dba", "dby" (shapes of the parameters), "da0" (n_a, m)
         a_last -- the last hidden state a<T>, shape (n_a, m)
     """
+    T, m = x_idx.shape
     # YOUR CODE HERE
-    raise NotImplementedError("char_lm_loss_and_grads: not implemented yet (the reference needs ≈ 15 lines)")
+    raise NotImplementedError("char_lm_loss_and_grads: not implemented yet (the reference needs ≈ 14 lines)")
 
 
 def train_char_lm(corpus, n_a=32, T=25, m=16, num_iterations=200, learning_rate=1e-2, clip=5.0, rng=None):
@@ -452,8 +479,10 @@ def train_char_lm(corpus, n_a=32, T=25, m=16, num_iterations=200, learning_rate=
         parameters -- dict "Wax", "Waa", "Wya", "ba", "by"
         losses -- list of num_iterations Python floats (the loss BEFORE each update)
     """
+    if rng is None:
+        rng = np.random.default_rng(0)
     # YOUR CODE HERE
-    raise NotImplementedError("train_char_lm: not implemented yet (the reference needs ≈ 26 lines)")
+    raise NotImplementedError("train_char_lm: not implemented yet (the reference needs ≈ 24 lines)")
 
 
 def sample(parameters, char_to_ix, ix_to_char, start_char, n_chars, rng):
@@ -476,5 +505,7 @@ def sample(parameters, char_to_ix, ix_to_char, start_char, n_chars, rng):
     Returns:
         text -- str of exactly n_chars characters, each in the vocabulary
     """
+    V = len(char_to_ix)
+    n_a = parameters["Waa"].shape[0]
     # YOUR CODE HERE
-    raise NotImplementedError("sample: not implemented yet (the reference needs ≈ 13 lines)")
+    raise NotImplementedError("sample: not implemented yet (the reference needs ≈ 11 lines)")

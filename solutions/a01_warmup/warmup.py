@@ -31,8 +31,8 @@ def flatten_images(images):
         X: ndarray of shape (n_x, m) with n_x = H*W (or C*H*W), same dtype as ``images``,
         and ``X[:, i] == images[i].ravel()`` (C order: row by row, channel by channel).
     """
-    ### BEGIN SOLUTION
     m = images.shape[0]
+    ### BEGIN SOLUTION
     return images.reshape(m, -1).T.copy()
     ### END SOLUTION
 
@@ -90,8 +90,8 @@ def one_hot(y, num_classes):
     Raises:
         ValueError: if a label is outside [0, num_classes).
     """
-    ### BEGIN SOLUTION
     y = np.asarray(y)
+    ### BEGIN SOLUTION
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes}), got values from {y.min()} to {y.max()}")
     Y = np.zeros((num_classes, y.shape[0]), dtype=np.float64)
@@ -129,18 +129,18 @@ def dense_loop(W, b, X):
     Returns:
         Z: float ndarray (n_out, m), Z[j, i] = sum_k W[j, k] X[k, i] + b[j, 0].
     """
-    ### BEGIN SOLUTION
     n_out, n_x = W.shape
     m = X.shape[1]
     Z = np.zeros((n_out, m), dtype=np.result_type(W, X, b))
+    ### BEGIN SOLUTION
     for j in range(n_out):
         for i in range(m):
             total = b[j, 0]
             for k in range(n_x):
                 total += W[j, k] * X[k, i]
             Z[j, i] = total
-    return Z
     ### END SOLUTION
+    return Z
 
 
 def dense_vectorized(W, b, X):
@@ -224,8 +224,8 @@ def least_squares_fit(X, y):
     Returns:
         (W, b): W float64 (1, n_x), b float64 (1, 1).
     """
-    ### BEGIN SOLUTION
     m = X.shape[1]
+    ### BEGIN SOLUTION
     A = np.vstack([X, np.ones((1, m))]).T
     theta, *_ = np.linalg.lstsq(A, np.reshape(y, (m,)), rcond=None)
     return theta[:-1].reshape(1, -1).astype(np.float64), theta[-1:].reshape(1, 1).astype(np.float64)
@@ -242,10 +242,10 @@ def learning_curve(X_tr, y_tr, X_te, y_te, sizes):
     Returns:
         list of Python floats, one accuracy in [0, 1] per size.
     """
-    ### BEGIN SOLUTION
     out = []
+    ### BEGIN SOLUTION
     for n in sizes:
         pred = knn_predict(X_tr[:, :n], y_tr[:n], X_te, k=1)
         out.append(float(np.mean(pred == y_te)))
-    return out
     ### END SOLUTION
+    return out

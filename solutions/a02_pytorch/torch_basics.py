@@ -126,13 +126,16 @@ def mse_grad_analytic(X, y, w, b):
     Returns:
         (dw, db) -- dw of shape (1, n), db of shape (1,); X's dtype and device
     """
-    ### BEGIN SOLUTION
     m = X.shape[0]
+    ### BEGIN SOLUTION
     r = X @ w.T + b - y
     dw = (2.0 / m) * (r.T @ X)
     db = (2.0 / m) * r.sum(dim=0)
-    return dw, db
     ### END SOLUTION
+    # define dw and db; the checks catch a transposed dw and a db summed into a 0-d tensor
+    assert tuple(dw.shape) == tuple(w.shape), f"dw must have w's shape {tuple(w.shape)}, got {tuple(dw.shape)}"
+    assert tuple(db.shape) == tuple(b.shape), f"db must have b's shape {tuple(b.shape)}, got {tuple(db.shape)}"
+    return dw, db
 
 
 # ----------------------------------------------------------------------------------------
@@ -162,11 +165,11 @@ def linear_regression_autograd(X, y, lr=0.1, epochs=100):
         b -- (1,) tensor, detached
         losses -- list of ``epochs`` Python floats
     """
-    ### BEGIN SOLUTION
     n = X.shape[1]
+    losses = []
+    ### BEGIN SOLUTION
     w = torch.zeros((1, n), dtype=X.dtype, device=X.device, requires_grad=True)
     b = torch.zeros((1,), dtype=X.dtype, device=X.device, requires_grad=True)
-    losses = []
     for _ in range(epochs):
         loss = mse_cost(X @ w.T + b, y)
         losses.append(loss.item())
@@ -240,6 +243,8 @@ def train_model(model, X, y, *, lr=0.1, epochs=100, optimizer="sgd", batch_size=
     Raises:
         ValueError -- model and data on different devices; unknown optimizer name
     """
+    m = X.shape[0]
+    losses = []
     ### BEGIN SOLUTION
     model.train()
     for p in model.parameters():
@@ -254,8 +259,6 @@ def train_model(model, X, y, *, lr=0.1, epochs=100, optimizer="sgd", batch_size=
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected 'sgd' or 'adam'")
     loss_fn = nn.MSELoss()
-    m = X.shape[0]
-    losses = []
     for _ in range(epochs):
         if batch_size is None:
             batches = [(X, y)]
@@ -270,8 +273,8 @@ def train_model(model, X, y, *, lr=0.1, epochs=100, optimizer="sgd", batch_size=
             opt.step()
             total += loss.item() * Xb.shape[0]
         losses.append(total / m)
-    return losses
     ### END SOLUTION
+    return losses
 
 
 def predict(model, X):

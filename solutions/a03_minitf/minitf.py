@@ -600,8 +600,8 @@ class Session:
 
     def _check_feeds(self, feed_dict):
         """{Tensor: np.ndarray} from ``feed_dict`` (values converted, placeholder shapes checked)."""
-        ### BEGIN SOLUTION
         feeds = {}
+        ### BEGIN SOLUTION
         for key, value in (feed_dict or {}).items():
             if not isinstance(key, Tensor):
                 raise TypeError(f"feed_dict keys must be Tensors, got {type(key).__name__}")
@@ -613,8 +613,8 @@ class Session:
                 raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{key.name}', "
                                  f"which has shape {shape}")
             feeds[key] = arr
-        return feeds
         ### END SOLUTION
+        return feeds
 
     def _evaluate(self, node, cache, state, pending, log):
         """The value of ``node`` in this run (a suggested helper of ``run``; any design that keeps
@@ -885,8 +885,8 @@ def _scalar_summary_bytes(tag, value):
     """Serialized ``Summary{value: Value{tag = 1 (string), simple_value = 2 (float32)}}``.
 
     ``value`` must hold exactly one number (ValueError otherwise)."""
-    ### BEGIN SOLUTION
     arr = np.asarray(value)
+    ### BEGIN SOLUTION
     if arr.size != 1:
         raise ValueError(f"summary.scalar '{tag}' needs a single number, got shape {arr.shape}")
     return _wire.f_bytes(1, _wire.f_bytes(1, tag) + _wire.f_float(2, float(arr.reshape(()))))

@@ -42,8 +42,8 @@ def step(z):
         ndarray with the shape of ``z``, values in {0.0, 1.0}; dtype float32 if ``z`` is
         float32, otherwise float64.
     """
-    ### BEGIN SOLUTION
     z = _as_float(z)
+    ### BEGIN SOLUTION
     return (z > 0).astype(z.dtype)
     ### END SOLUTION
 
@@ -124,8 +124,8 @@ def two_layer_perceptron_predict(params, X):
     Returns:
         (1, m) int64 array of 0/1: step(W2 step(W1 X + b1) + b2).
     """
-    ### BEGIN SOLUTION
     (W1, b1), (W2, b2) = params
+    ### BEGIN SOLUTION
     H = step(W1 @ X + b1)
     return step(W2 @ H + b2).astype(np.int64)
     ### END SOLUTION
@@ -150,12 +150,12 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         (W, b, errors): W (1, n_x), b (1, 1), both float64 (float32 if X is float32);
         errors a list of Python ints, one per epoch run (1 <= len(errors) <= epochs).
     """
-    ### BEGIN SOLUTION
     X = _as_float(X)
     n_x, m = X.shape
+    errors = []
+    ### BEGIN SOLUTION
     W = np.zeros((1, n_x), dtype=X.dtype)
     b = np.zeros((1, 1), dtype=X.dtype)
-    errors = []
     for _ in range(epochs):
         n_errors = 0
         for i in range(m):
@@ -169,8 +169,11 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         errors.append(n_errors)
         if n_errors == 0:
             break
-    return W, b, errors
     ### END SOLUTION
+    # define W and b (and append each epoch's count to errors); the checks catch a transposed update
+    assert np.shape(W) == (1, n_x), f"W must have shape (1, n_x) = {(1, n_x)}, got {np.shape(W)}"
+    assert np.shape(b) == (1, 1), f"b must have shape (1, 1), got {np.shape(b)}"
+    return W, b, errors
 
 
 # ---------------------------------------------------------------------------
@@ -190,8 +193,8 @@ def sigmoid(z):
         ndarray with the shape of ``z``, values in [0, 1]; float32 if ``z`` is float32,
         otherwise float64.
     """
-    ### BEGIN SOLUTION
     z = _as_float(z)
+    ### BEGIN SOLUTION
     out = np.empty_like(z)
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
@@ -229,8 +232,8 @@ def bce_cost(A, Y):
     Returns:
         J as a Python float.
     """
-    ### BEGIN SOLUTION
     m = Y.shape[1]
+    ### BEGIN SOLUTION
     losses = Y * np.log(A) + (1 - Y) * np.log(1 - A)
     return float(-np.sum(losses) / m)
     ### END SOLUTION
@@ -250,8 +253,8 @@ def bce_cost_from_logits(Z, Y):
     Returns:
         J as a Python float.
     """
-    ### BEGIN SOLUTION
     m = Y.shape[1]
+    ### BEGIN SOLUTION
     losses = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
     return float(np.sum(losses) / m)
     ### END SOLUTION
@@ -270,13 +273,16 @@ def logistic_backward(X, A, Y):
     Returns:
         {"dW": (1, n_x), "db": (1, 1)}; float32 if X, A, Y are all float32, else float64.
     """
-    ### BEGIN SOLUTION
     m = X.shape[1]
+    ### BEGIN SOLUTION
     dZ = A - Y
     dW = (dZ @ X.T) / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
-    return {"dW": dW, "db": db}
     ### END SOLUTION
+    # define dW and db; the checks catch a transposed dW and a db summed over the wrong axis
+    assert np.shape(dW) == (1, X.shape[0]), f"dW must have W's shape (1, n_x) = {(1, X.shape[0])}, got {np.shape(dW)}"
+    assert np.shape(db) == (1, 1), f"db must have b's shape (1, 1), got {np.shape(db)}"
+    return {"dW": dW, "db": db}
 
 
 def propagate(W, b, X, Y):
@@ -316,9 +322,9 @@ def optimize(W, b, X, Y, num_iterations, learning_rate):
         grads {"dW", "db"} computed in the last iteration (before its update); costs a list
         of Python floats, one per 100 iterations (len == ceil(num_iterations / 100)).
     """
-    ### BEGIN SOLUTION
     costs = []
     grads = None
+    ### BEGIN SOLUTION
     for i in range(num_iterations):
         grads, cost = propagate(W, b, X, Y)
         W = W - learning_rate * grads["dW"]

@@ -75,11 +75,11 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
     Raises:
         ValueError -- for an unknown method
     """
+    parameters = {}
+    L = len(layer_dims) - 1
     ### BEGIN SOLUTION
     if method not in INIT_METHODS:
         raise ValueError(f"unknown init method {method!r}; expected one of {', '.join(INIT_METHODS)}")
-    parameters = {}
-    L = len(layer_dims) - 1
     for l in range(1, L + 1):
         n_prev, n_l = layer_dims[l - 1], layer_dims[l]
         if method == "he":
@@ -90,8 +90,8 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
             scale = 0.01
         parameters["W" + str(l)] = rng.standard_normal((n_l, n_prev)) * scale
         parameters["b" + str(l)] = np.zeros((n_l, 1))
-    return parameters
     ### END SOLUTION
+    return parameters
 
 
 # ----------------------------------------------------------------------------------------
@@ -112,8 +112,10 @@ def linear_forward(A_prev, W, b):
     """
     ### BEGIN SOLUTION
     Z = W @ A_prev + b
-    return Z, (A_prev, W, b)
     ### END SOLUTION
+    # define Z; the check catches W and A_prev multiplied the wrong way round or b broadcast along rows
+    assert np.shape(Z) == (W.shape[0], A_prev.shape[1]), f"Z must have shape (n_l, m) = {(W.shape[0], A_prev.shape[1])}, got {np.shape(Z)}"
+    return Z, (A_prev, W, b)
 
 
 def softmax(Z):
@@ -191,10 +193,10 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
     Raises:
         ValueError -- for an unknown activation name
     """
-    ### BEGIN SOLUTION
     L = len(parameters) // 2
     caches = []
     A = X
+    ### BEGIN SOLUTION
     for l in range(1, L):
         A, cache = linear_activation_forward(
             A, parameters["W" + str(l)], parameters["b" + str(l)], hidden_activation
@@ -204,8 +206,10 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
         A, parameters["W" + str(L)], parameters["b" + str(L)], output_activation
     )
     caches.append(cache)
-    return AL, caches
     ### END SOLUTION
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
+    return AL, caches
 
 
 # ----------------------------------------------------------------------------------------
@@ -229,8 +233,8 @@ def compute_cost(AL, Y, output_activation):
     Raises:
         ValueError -- for any other output_activation
     """
-    ### BEGIN SOLUTION
     m = Y.shape[1]
+    ### BEGIN SOLUTION
     if output_activation == "sigmoid":
         total = np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))
     elif output_activation == "softmax":
@@ -259,8 +263,8 @@ def compute_cost_from_logits(ZL, Y, output_activation):
     Raises:
         ValueError -- for any other output_activation
     """
-    ### BEGIN SOLUTION
     m = Y.shape[1]
+    ### BEGIN SOLUTION
     if output_activation == "sigmoid":
         total = np.sum(np.maximum(ZL, 0) - ZL * Y + np.log1p(np.exp(-np.abs(ZL))))
         return float(total / m)
@@ -309,14 +313,18 @@ def linear_backward(dZ, linear_cache):
     Returns:
         dA_prev, dW, db -- shapes as above
     """
-    ### BEGIN SOLUTION
     A_prev, W, b = linear_cache
     m = A_prev.shape[1]
+    ### BEGIN SOLUTION
     dW = (dZ @ A_prev.T) / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
     dA_prev = W.T @ dZ
-    return dA_prev, dW, db
     ### END SOLUTION
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    return dA_prev, dW, db
 
 
 def linear_activation_backward(dA, cache, activation):
@@ -337,9 +345,9 @@ def linear_activation_backward(dA, cache, activation):
     Raises:
         ValueError -- for an unknown activation
     """
+    linear_cache, Z = cache
     ### BEGIN SOLUTION
     _check_activation(activation)
-    linear_cache, Z = cache
     if activation == "relu":
         dZ = dA * relu_derivative(Z)
     elif activation == "leaky_relu":
@@ -382,10 +390,10 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation=
     Raises:
         ValueError -- for an unknown activation name
     """
-    ### BEGIN SOLUTION
-    _check_activation(hidden_activation)
     grads = {}
     L = len(caches)
+    ### BEGIN SOLUTION
+    _check_activation(hidden_activation)
     linear_cache, ZL = caches[L - 1]
     if output_activation == "sigmoid":
         dAL = -(Y / AL - (1 - Y) / (1 - AL))
@@ -405,8 +413,8 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation=
         grads["dA" + str(l - 1)] = dA_prev
         grads["dW" + str(l)] = dW
         grads["db" + str(l)] = db
-    return grads
     ### END SOLUTION
+    return grads
 
 
 def update_parameters(parameters, grads, learning_rate):
@@ -420,14 +428,14 @@ def update_parameters(parameters, grads, learning_rate):
     Returns:
         new_parameters -- a NEW dict with the same keys and shapes; the inputs are not modified
     """
-    ### BEGIN SOLUTION
     L = len(parameters) // 2
     new_parameters = {}
+    ### BEGIN SOLUTION
     for l in range(1, L + 1):
         new_parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
         new_parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
-    return new_parameters
     ### END SOLUTION
+    return new_parameters
 
 
 def L_layer_model(X, Y, layer_dims, learning_rate=0.5, num_iterations=300, hidden_activation="relu",
@@ -457,9 +465,9 @@ def L_layer_model(X, Y, layer_dims, learning_rate=0.5, num_iterations=300, hidde
         parameters -- dict "W1", "b1", ..., "WL", "bL"
         costs -- list of Python floats
     """
-    ### BEGIN SOLUTION
     if rng is None:
         rng = np.random.default_rng(0)
+    ### BEGIN SOLUTION
     parameters = initialize_parameters_deep(layer_dims, rng, method=init)
     costs = []
     for i in range(num_iterations):

@@ -86,11 +86,11 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, kind="l2", output
     Raises:
         ValueError -- unknown kind
     """
+    m = Y.shape[1]
+    L = _num_layers(parameters)
     ### BEGIN SOLUTION
     _check_kind(kind)
-    m = Y.shape[1]
     cost = compute_cost(AL, Y, output_activation)
-    L = _num_layers(parameters)
     if kind == "l2":
         penalty = sum(np.sum(np.square(parameters["W" + str(l)])) for l in range(1, L + 1))
         return float(cost + lambd / (2 * m) * penalty)
@@ -125,9 +125,9 @@ def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hi
     Raises:
         ValueError -- unknown kind
     """
+    m = Y.shape[1]
     ### BEGIN SOLUTION
     _check_kind(kind)
-    m = Y.shape[1]
     grads = dict(L_model_backward(AL, Y, caches, hidden_activation, output_activation))
     for l in range(1, len(caches) + 1):
         W = parameters["W" + str(l)]
@@ -135,8 +135,8 @@ def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hi
             grads["dW" + str(l)] = grads["dW" + str(l)] + (lambd / m) * W
         else:
             grads["dW" + str(l)] = grads["dW" + str(l)] + (lambd / m) * np.sign(W)
-    return grads
     ### END SOLUTION
+    return grads
 
 
 def soft_threshold(W, t):
@@ -180,8 +180,10 @@ def dropout_forward(A, keep_prob, rng):
     ### BEGIN SOLUTION
     D = rng.random(A.shape) < keep_prob
     A_drop = A * D / keep_prob
-    return A_drop.astype(A.dtype, copy=False), D
     ### END SOLUTION
+    # define the mask D and A_drop; the check catches a mask drawn with another shape (one per unit, not per entry)
+    assert np.shape(D) == A.shape, f"D must have A's shape {A.shape}, got {np.shape(D)}"
+    return A_drop.astype(A.dtype, copy=False), D
 
 
 def dropout_backward(dA, D, keep_prob):
@@ -227,12 +229,12 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
     Raises:
         ValueError -- len(keep_probs) != L - 1
     """
-    ### BEGIN SOLUTION
     L = _num_layers(parameters)
-    if len(keep_probs) != L - 1:
-        raise ValueError(f"keep_probs needs {L - 1} entries (one per hidden layer), got {len(keep_probs)}")
     caches = []
     A = X
+    ### BEGIN SOLUTION
+    if len(keep_probs) != L - 1:
+        raise ValueError(f"keep_probs needs {L - 1} entries (one per hidden layer), got {len(keep_probs)}")
     for l in range(1, L):
         A, (linear_cache, Z) = linear_activation_forward(
             A, parameters["W" + str(l)], parameters["b" + str(l)], hidden_activation
@@ -243,8 +245,10 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
         A, parameters["W" + str(L)], parameters["b" + str(L)], output_activation
     )
     caches.append((linear_cache, Z, None))
-    return AL, caches
     ### END SOLUTION
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
+    return AL, caches
 
 
 def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="relu",
@@ -272,9 +276,9 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
         grads -- dict "dA{l-1}", "dW{l}" (n_l, n_{l-1}), "db{l}" (n_l, 1) for l = 1..L;
                  "dA{l}" is the gradient with respect to the (dropped) output of layer l
     """
-    ### BEGIN SOLUTION
     L = len(caches)
     grads = {}
+    ### BEGIN SOLUTION
     linear_cache, ZL, _ = caches[L - 1]
     if output_activation in ("sigmoid", "softmax"):
         dA_prev, dW, db = linear_backward(AL - Y, linear_cache)
@@ -290,8 +294,8 @@ def L_model_backward_with_dropout(AL, Y, caches, keep_probs, hidden_activation="
         grads["dA" + str(l - 1)] = dA_prev
         grads["dW" + str(l)] = dW
         grads["db" + str(l)] = db
-    return grads
     ### END SOLUTION
+    return grads
 
 
 # ----------------------------------------------------------------------------------------
@@ -317,10 +321,10 @@ def random_mini_batches(X, Y, mini_batch_size=64, rng=None):
     Returns:
         mini_batches -- list of tuples (X_b (n_x, m_b), Y_b (n_y, m_b))
     """
-    ### BEGIN SOLUTION
     if rng is None:
         rng = np.random.default_rng(0)
     m = X.shape[1]
+    ### BEGIN SOLUTION
     perm = rng.permutation(m)
     X_sh = X[:, perm]
     Y_sh = Y[:, perm]
@@ -342,13 +346,13 @@ def initialize_velocity(parameters):
     Returns:
         v -- dict "dW1" (zeros like W1), "db1" (zeros like b1), ..., "dWL", "dbL"
     """
-    ### BEGIN SOLUTION
     v = {}
+    ### BEGIN SOLUTION
     for l in range(1, _num_layers(parameters) + 1):
         v["dW" + str(l)] = np.zeros_like(parameters["W" + str(l)])
         v["db" + str(l)] = np.zeros_like(parameters["b" + str(l)])
-    return v
     ### END SOLUTION
+    return v
 
 
 def update_parameters_with_gd(parameters, grads, learning_rate):
@@ -360,13 +364,13 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
     Returns:
         parameters -- a NEW dict (the inputs are not modified)
     """
-    ### BEGIN SOLUTION
     new = {}
+    ### BEGIN SOLUTION
     for l in range(1, _num_layers(parameters) + 1):
         for p in ("W", "b"):
             new[p + str(l)] = parameters[p + str(l)] - learning_rate * grads["d" + p + str(l)]
-    return new
     ### END SOLUTION
+    return new
 
 
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
@@ -385,15 +389,15 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     Returns:
         (parameters, v) -- NEW dicts (the inputs are not modified)
     """
-    ### BEGIN SOLUTION
     new_p, new_v = {}, {}
+    ### BEGIN SOLUTION
     for l in range(1, _num_layers(parameters) + 1):
         for p in ("W", "b"):
             k = "d" + p + str(l)
             new_v[k] = beta * v[k] + (1 - beta) * grads[k]
             new_p[p + str(l)] = parameters[p + str(l)] - learning_rate * new_v[k]
-    return new_p, new_v
     ### END SOLUTION
+    return new_p, new_v
 
 
 def initialize_rmsprop(parameters):
@@ -423,16 +427,16 @@ def update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, e
     Returns:
         (parameters, s) -- NEW dicts
     """
-    ### BEGIN SOLUTION
     new_p, new_s = {}, {}
+    ### BEGIN SOLUTION
     for l in range(1, _num_layers(parameters) + 1):
         for p in ("W", "b"):
             k = "d" + p + str(l)
             g = grads[k]
             new_s[k] = beta2 * s[k] + (1 - beta2) * g * g
             new_p[p + str(l)] = parameters[p + str(l)] - learning_rate * g / (np.sqrt(new_s[k]) + epsilon)
-    return new_p, new_s
     ### END SOLUTION
+    return new_p, new_s
 
 
 def initialize_adam(parameters):
@@ -469,8 +473,8 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, 
         (parameters, v, s, v_corrected, s_corrected) -- NEW dicts; v_corrected/s_corrected
         hold v_hat/s_hat under the keys "dW1", "db1", ...
     """
-    ### BEGIN SOLUTION
     new_p, new_v, new_s, v_corr, s_corr = {}, {}, {}, {}, {}
+    ### BEGIN SOLUTION
     for l in range(1, _num_layers(parameters) + 1):
         for p in ("W", "b"):
             k = "d" + p + str(l)
@@ -480,8 +484,8 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=1e-3, 
             v_corr[k] = new_v[k] / (1 - beta1 ** t)
             s_corr[k] = new_s[k] / (1 - beta2 ** t)
             new_p[p + str(l)] = parameters[p + str(l)] - learning_rate * v_corr[k] / (np.sqrt(s_corr[k]) + epsilon)
-    return new_p, new_v, new_s, v_corr, s_corr
     ### END SOLUTION
+    return new_p, new_v, new_s, v_corr, s_corr
 
 
 # ----------------------------------------------------------------------------------------

@@ -68,7 +68,6 @@ class TorchAdam(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        ### BEGIN SOLUTION
         for group in self.param_groups:
             lr = group["lr"]
             beta1, beta2 = group["betas"]
@@ -77,6 +76,8 @@ class TorchAdam(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # the update of one parameter p (its state is self.state[p])
+                ### BEGIN SOLUTION
                 grad = p.grad
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
@@ -93,5 +94,5 @@ class TorchAdam(torch.optim.Optimizer):
                 m_hat = exp_avg / (1 - beta1 ** t)
                 v_hat = exp_avg_sq / (1 - beta2 ** t)
                 p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
-        ### END SOLUTION
+                ### END SOLUTION
         return loss

@@ -125,18 +125,20 @@ def conv_forward(A_prev, W, b, hparameters):
     Raises:
         ValueError if A_prev's channel count differs from W.shape[1].
     """
+    s, p = hparameters["stride"], hparameters["pad"]
+    f = W.shape[2]
     ### BEGIN SOLUTION
     if A_prev.shape[1] != W.shape[1]:
         raise ValueError(f"A_prev has {A_prev.shape[1]} channels but W expects {W.shape[1]}")
-    s, p = hparameters["stride"], hparameters["pad"]
-    f = W.shape[2]
     A_pad = zero_pad(A_prev, p)
     # windows: (m, C_prev, H_pad-f+1, W_pad-f+1, f, f), strided to the output positions
     win = np.lib.stride_tricks.sliding_window_view(A_pad, (f, f), axis=(2, 3))[:, :, ::s, ::s]
     Z = np.einsum("ichwpq,kcpq->ikhw", win, W, optimize=True) + b.reshape(1, -1, 1, 1)
     Z = Z.astype(A_prev.dtype, copy=False)
-    return Z, (A_prev, W, b, hparameters)
     ### END SOLUTION
+    # define Z; the check catches channels-last (NHWC) output or filters and examples swapped
+    assert np.shape(Z)[:2] == (A_prev.shape[0], W.shape[0]), f"Z must be (m, n_C, n_H, n_W) with (m, n_C) = {(A_prev.shape[0], W.shape[0])}, got {np.shape(Z)}"
+    return Z, (A_prev, W, b, hparameters)
 
 
 def conv_backward(dZ, cache):
@@ -156,11 +158,11 @@ def conv_backward(dZ, cache):
         dW -- (n_C, n_C_prev, f, f)
         db -- (n_C,)
     """
-    ### BEGIN SOLUTION
     A_prev, W, b, hparameters = cache
     s, p = hparameters["stride"], hparameters["pad"]
     f = W.shape[2]
     m, _, n_H, n_W = dZ.shape
+    ### BEGIN SOLUTION
     A_pad = zero_pad(A_prev, p)
     dA_pad = np.zeros_like(A_pad)
     dW = np.zeros_like(W)
@@ -173,8 +175,12 @@ def conv_backward(dZ, cache):
             dA_pad[:, :, rows, cols] += np.einsum("ikhw,kc->ichw", dZ, W[:, :, pp, qq])
     db = dZ.sum(axis=(0, 2, 3))
     dA_prev = dA_pad[:, :, p:A_pad.shape[2] - p, p:A_pad.shape[3] - p]
-    return dA_prev, dW, db
     ### END SOLUTION
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates (the padding removed)
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
+    return dA_prev, dW, db
 
 
 # ----------------------------------------------------------------------------------------
@@ -196,8 +202,8 @@ def pool_forward(A_prev, hparameters):
     Raises:
         ValueError for an unknown mode.
     """
-    ### BEGIN SOLUTION
     f, s, mode = hparameters["f"], hparameters["stride"], hparameters.get("mode", "max")
+    ### BEGIN SOLUTION
     if mode not in POOL_MODES:
         raise ValueError(f"unknown pooling mode {mode!r}; expected 'max' or 'average'")
     win = np.lib.stride_tricks.sliding_window_view(A_prev, (f, f), axis=(2, 3))[:, :, ::s, ::s]
@@ -221,9 +227,9 @@ def pool_backward(dA, cache):
     Returns:
         dA_prev -- (m, n_C, n_H_prev, n_W_prev), dtype of A_prev
     """
-    ### BEGIN SOLUTION
     A_prev, hparameters = cache
     f, s, mode = hparameters["f"], hparameters["stride"], hparameters.get("mode", "max")
+    ### BEGIN SOLUTION
     if mode not in POOL_MODES:
         raise ValueError(f"unknown pooling mode {mode!r}; expected 'max' or 'average'")
     m, C, n_H, n_W = dA.shape
@@ -240,8 +246,10 @@ def pool_backward(dA, cache):
                 dA_prev[:, :, rows, cols] += dA * (first == pp * f + qq)
             else:
                 dA_prev[:, :, rows, cols] += dA / (f * f)
-    return dA_prev
     ### END SOLUTION
+    # define dA_prev
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    return dA_prev
 
 
 # ----------------------------------------------------------------------------------------
@@ -320,8 +328,8 @@ class SimpleConvNet:
     def forward(self, X):
         """X (m, C, H, W) -> (AL, caches): AL (n_classes, m) softmax probabilities (columns sum
         to 1); caches = (conv_cache, Z1, pool_cache, flat_shape, A_flat)."""
-        ### BEGIN SOLUTION
         P = self.params
+        ### BEGIN SOLUTION
         Z1, conv_cache = conv_forward(X, P["W1"], P["b1"], self.conv_hparameters)
         A1 = np.maximum(Z1, 0)
         P1, pool_cache = pool_forward(A1, self.pool_hparameters)
@@ -333,9 +341,9 @@ class SimpleConvNet:
     def backward(self, AL, Y, caches):
         """Gradients of the mean cross-entropy: a dict with dW1 (n_filters, C, f, f), db1
         (n_filters,), dW2 (n_classes, n_flat), db2 (n_classes, 1). Y is one-hot (n_classes, m)."""
-        ### BEGIN SOLUTION
         conv_cache, Z1, pool_cache, shape, A_flat = caches
         m = Y.shape[1]
+        ### BEGIN SOLUTION
         dZ2 = (AL - Y) / m
         dW2 = dZ2 @ A_flat.T
         db2 = dZ2.sum(axis=1, keepdims=True)
@@ -343,8 +351,11 @@ class SimpleConvNet:
         dA1 = pool_backward(dP1, pool_cache)
         dZ1 = dA1 * (Z1 > 0)
         _, dW1, db1 = conv_backward(dZ1, conv_cache)
-        return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
         ### END SOLUTION
+        # define dW1, db1, dW2, db2: each gradient has the shape of its parameter
+        for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+            assert np.shape(grad) == self.params[name].shape, f"d{name} must have {name}'s shape {self.params[name].shape}, got {np.shape(grad)}"
+        return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
     def predict(self, X):
         """X (m, C, H, W) -> (m,) int64 class indices."""
@@ -362,10 +373,10 @@ class SimpleConvNet:
         Arguments:
             X -- (m, C, H, W) images; y -- (m,) int labels in 0..n_classes-1
         """
-        ### BEGIN SOLUTION
         rng = np.random.default_rng(0) if rng is None else rng
         m = X.shape[0]
         C = self.params["W2"].shape[0]
+        ### BEGIN SOLUTION
         zeros = {"d" + k: np.zeros_like(v) for k, v in self.params.items()}
         v = {k: a.copy() for k, a in zeros.items()}
         s = {k: a.copy() for k, a in zeros.items()}

@@ -36,11 +36,11 @@ def conv2d_unfold(x, weight, bias=None, stride=1, padding=0):
     Returns:
         (m, F, H', W') tensor, dtype and device of x
     """
-    ### BEGIN SOLUTION
     m, _, H, W = x.shape
     n_f, _, kh, kw = weight.shape
     H_out = (H + 2 * padding - kh) // stride + 1
     W_out = (W + 2 * padding - kw) // stride + 1
+    ### BEGIN SOLUTION
     cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)        # (m, C*kh*kw, L)
     out = weight.reshape(n_f, -1) @ cols                                 # (m, F, L)
     if bias is not None:

@@ -77,10 +77,10 @@ def initialize_parameters_deep(layer_dims, rng, method="he"):
     Raises:
         ValueError -- for an unknown method
     """
-    if method not in INIT_METHODS:
-        raise ValueError(f"unknown init method {method!r}; expected one of {', '.join(INIT_METHODS)}")
     parameters = {}
     L = len(layer_dims) - 1
+    if method not in INIT_METHODS:
+        raise ValueError(f"unknown init method {method!r}; expected one of {', '.join(INIT_METHODS)}")
     for l in range(1, L + 1):
         n_prev, n_l = layer_dims[l - 1], layer_dims[l]
         if method == "he":
@@ -111,6 +111,8 @@ def linear_forward(A_prev, W, b):
         linear_cache -- the tuple (A_prev, W, b)
     """
     Z = W @ A_prev + b
+    # define Z; the check catches W and A_prev multiplied the wrong way round or b broadcast along rows
+    assert np.shape(Z) == (W.shape[0], A_prev.shape[1]), f"Z must have shape (n_l, m) = {(W.shape[0], A_prev.shape[1])}, got {np.shape(Z)}"
     return Z, (A_prev, W, b)
 
 
@@ -197,6 +199,8 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
         A, parameters["W" + str(L)], parameters["b" + str(L)], output_activation
     )
     caches.append(cache)
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
     return AL, caches
 
 
@@ -300,6 +304,10 @@ def linear_backward(dZ, linear_cache):
     dW = (dZ @ A_prev.T) / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
     dA_prev = W.T @ dZ
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
     return dA_prev, dW, db
 
 
@@ -321,8 +329,8 @@ def linear_activation_backward(dA, cache, activation):
     Raises:
         ValueError -- for an unknown activation
     """
-    _check_activation(activation)
     linear_cache, Z = cache
+    _check_activation(activation)
     if activation == "relu":
         dZ = dA * relu_derivative(Z)
     elif activation == "leaky_relu":
@@ -364,9 +372,9 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation=
     Raises:
         ValueError -- for an unknown activation name
     """
-    _check_activation(hidden_activation)
     grads = {}
     L = len(caches)
+    _check_activation(hidden_activation)
     linear_cache, ZL = caches[L - 1]
     if output_activation == "sigmoid":
         dAL = -(Y / AL - (1 - Y) / (1 - AL))

@@ -294,14 +294,16 @@ def forward_propagation(X, parameters, hidden_activation="tanh"):
     Raises:
         ValueError -- for an unknown hidden_activation
     """
-    g, _ = get_activation(hidden_activation)
     W1, b1 = parameters["W1"], parameters["b1"]
     W2, b2 = parameters["W2"], parameters["b2"]
+    g, _ = get_activation(hidden_activation)
     Z1 = W1 @ X + b1
     A1 = g(Z1)
     Z2 = W2 @ A1 + b2
     A2 = sigmoid(Z2)
     cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    # define A2 and cache; the check catches a transposed product or a bias broadcast the wrong way
+    assert np.shape(A2) == (W2.shape[0], X.shape[1]), f"A2 must have shape (n_y, m) = {(W2.shape[0], X.shape[1])}, got {np.shape(A2)}"
     return A2, cache
 
 
@@ -351,16 +353,19 @@ def backward_propagation(parameters, cache, X, Y, hidden_activation="tanh"):
     Raises:
         ValueError -- for an unknown hidden_activation
     """
-    _, g_prime = get_activation(hidden_activation)
     m = X.shape[1]
     W2 = parameters["W2"]
     A1, A2, Z1 = cache["A1"], cache["A2"], cache["Z1"]
+    _, g_prime = get_activation(hidden_activation)
     dZ2 = A2 - Y
     dW2 = (dZ2 @ A1.T) / m
     db2 = np.sum(dZ2, axis=1, keepdims=True) / m
     dZ1 = (W2.T @ dZ2) * g_prime(Z1)
     dW1 = (dZ1 @ X.T) / m
     db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    # define dW1, db1, dW2, db2: each gradient has the shape of its parameter
+    for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        assert np.shape(grad) == parameters[name].shape, f"d{name} must have {name}'s shape {parameters[name].shape}, got {np.shape(grad)}"
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 

@@ -106,13 +106,15 @@ def rnn_cell_forward(xt, a_prev, parameters):
         yt_pred -- ŷ<t>, shape (n_y, m)
         cache -- (a_next, a_prev, xt, parameters)
     """
-    ### BEGIN SOLUTION
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
+    ### BEGIN SOLUTION
     a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba)
     yt_pred = softmax(Wya @ a_next + by)
-    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
     ### END SOLUTION
+    # define a_next and yt_pred; the check catches Waa and Wax swapped or a transposed product
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
 
 
 def rnn_forward(x, a0, parameters):
@@ -130,9 +132,9 @@ def rnn_forward(x, a0, parameters):
         y_pred -- predictions, shape (n_y, m, T_x)
         caches -- (list of the T_x cell caches in time order, x)
     """
-    ### BEGIN SOLUTION
     a_list, y_list, cell_caches = [], [], []
     a_next = a0
+    ### BEGIN SOLUTION
     for t in range(x.shape[2]):
         a_next, yt, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
         a_list.append(a_next)
@@ -160,8 +162,8 @@ def rnn_cell_backward(da_next, cache):
         gradients -- dict "dxt" (n_x, m), "da_prev" (n_a, m), "dWax" (n_a, n_x), "dWaa" (n_a, n_a),
                      "dba" (n_a, 1)
     """
-    ### BEGIN SOLUTION
     a_next, a_prev, xt, parameters = cache
+    ### BEGIN SOLUTION
     dz = (1 - a_next ** 2) * da_next
     return {
         "dxt": parameters["Wax"].T @ dz,
@@ -189,9 +191,9 @@ def rnn_backward(da, caches):
         gradients -- dict "dx" (n_x, m, T_x), "da0" (n_a, m), "dWax" (n_a, n_x), "dWaa" (n_a, n_a),
                      "dba" (n_a, 1)
     """
-    ### BEGIN SOLUTION
     cell_caches, x = caches
     parameters = cell_caches[0][3]
+    ### BEGIN SOLUTION
     dx = np.zeros_like(x, dtype=np.result_type(x, da))
     dWax = np.zeros_like(parameters["Wax"])
     dWaa = np.zeros_like(parameters["Waa"])
@@ -235,8 +237,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         yt_pred -- (n_y, m)
         cache -- (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters), the gates (n_a, m)
     """
-    ### BEGIN SOLUTION
     p = parameters
+    ### BEGIN SOLUTION
     concat = np.concatenate([a_prev, xt], axis=0)
     ft = sigmoid(p["Wf"] @ concat + p["bf"])
     it = sigmoid(p["Wi"] @ concat + p["bi"])
@@ -245,8 +247,11 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     ot = sigmoid(p["Wo"] @ concat + p["bo"])
     a_next = ot * np.tanh(c_next)
     yt_pred = softmax(p["Wy"] @ a_next + p["by"])
-    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
     ### END SOLUTION
+    # define a_next, c_next and yt_pred (and the gates ft, it, cct, ot kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_a, m) = {c_prev.shape}, got {np.shape(c_next)}"
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
 
 
 def lstm_forward(x, a0, parameters):
@@ -295,9 +300,9 @@ def lstm_cell_backward(da_next, dc_next, cache):
         gradients -- dict "dxt" (n_x, m), "da_prev" (n_a, m), "dc_prev" (n_a, m),
                      "dWf", "dWi", "dWc", "dWo" (n_a, n_a + n_x), "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
-    ### BEGIN SOLUTION
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     n_a = a_prev.shape[0]
+    ### BEGIN SOLUTION
     concat = np.concatenate([a_prev, xt], axis=0)
     tanh_c = np.tanh(c_next)
     dc = dc_next + da_next * ot * (1 - tanh_c ** 2)
@@ -331,9 +336,9 @@ def lstm_backward(da, caches):
         gradients -- dict "dx" (n_x, m, T_x), "da0" (n_a, m), "dWf", "dWi", "dWc", "dWo" (n_a, n_a + n_x),
                      "dbf", "dbi", "dbc", "dbo" (n_a, 1)
     """
-    ### BEGIN SOLUTION
     cell_caches, x = caches
     p = cell_caches[0][9]
+    ### BEGIN SOLUTION
     dx = np.zeros_like(x, dtype=np.result_type(x, da))
     sums = {}
     for k in "fico":
@@ -374,15 +379,17 @@ def gru_cell_forward(xt, c_prev, parameters):
         c_next -- (n_c, m)
         cache -- (c_next, c_prev, xt, gu, gr, cct, parameters), the gates (n_c, m)
     """
-    ### BEGIN SOLUTION
     p = parameters
+    ### BEGIN SOLUTION
     concat = np.concatenate([c_prev, xt], axis=0)
     gu = sigmoid(p["Wu"] @ concat + p["bu"])
     gr = sigmoid(p["Wr"] @ concat + p["br"])
     cct = np.tanh(p["Wc"] @ np.concatenate([gr * c_prev, xt], axis=0) + p["bc"])
     c_next = gu * cct + (1 - gu) * c_prev
-    return c_next, (c_next, c_prev, xt, gu, gr, cct, parameters)
     ### END SOLUTION
+    # define c_next (and the gates gu, gr and the candidate cct kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_c, m) = {c_prev.shape}, got {np.shape(c_next)}"
+    return c_next, (c_next, c_prev, xt, gu, gr, cct, parameters)
 
 
 def gru_cell_backward(dc_next, cache):
@@ -407,9 +414,9 @@ def gru_cell_backward(dc_next, cache):
         gradients -- dict "dxt" (n_x, m), "dc_prev" (n_c, m), "dWu", "dWr", "dWc" (n_c, n_c + n_x),
                      "dbu", "dbr", "dbc" (n_c, 1)
     """
-    ### BEGIN SOLUTION
     c_next, c_prev, xt, gu, gr, cct, p = cache
     n_c = c_prev.shape[0]
+    ### BEGIN SOLUTION
     concat = np.concatenate([c_prev, xt], axis=0)
     concat_r = np.concatenate([gr * c_prev, xt], axis=0)
     dzc = dc_next * gu * (1 - cct ** 2)
@@ -454,8 +461,8 @@ def bidirectional_rnn_forward(x, a0_f, a0_b, params_f, params_b, Wy, by):
         a_f -- (n_a, m, T_x), a_f[:, :, t] is the forward state after reading x<0..t>
         a_b -- (n_a, m, T_x), a_b[:, :, t] is the backward state after reading x<t..T_x-1>
     """
-    ### BEGIN SOLUTION
     T = x.shape[2]
+    ### BEGIN SOLUTION
     a_f, a = [], a0_f
     for t in range(T):
         a = np.tanh(params_f["Waa"] @ a + params_f["Wax"] @ x[:, :, t] + params_f["ba"])
@@ -554,8 +561,8 @@ def char_lm_loss_and_grads(x_idx, y_idx, parameters, a0, vocab_size):
         grads -- dict "dWax", "dWaa", "dWya", "dba", "dby" (shapes of the parameters), "da0" (n_a, m)
         a_last -- the last hidden state a<T>, shape (n_a, m)
     """
-    ### BEGIN SOLUTION
     T, m = x_idx.shape
+    ### BEGIN SOLUTION
     times, cols = np.arange(T)[:, None], np.arange(m)[None, :]
     x = np.zeros((vocab_size, m, T))
     x[x_idx, cols, times] = 1.0
@@ -608,9 +615,9 @@ def train_char_lm(corpus, n_a=32, T=25, m=16, num_iterations=200, learning_rate=
         parameters -- dict "Wax", "Waa", "Wya", "ba", "by"
         losses -- list of num_iterations Python floats (the loss BEFORE each update)
     """
-    ### BEGIN SOLUTION
     if rng is None:
         rng = np.random.default_rng(0)
+    ### BEGIN SOLUTION
     chars = sorted(set(corpus))
     V = len(chars)
     char_to_ix = {c: i for i, c in enumerate(chars)}
@@ -658,9 +665,9 @@ def sample(parameters, char_to_ix, ix_to_char, start_char, n_chars, rng):
     Returns:
         text -- str of exactly n_chars characters, each in the vocabulary
     """
-    ### BEGIN SOLUTION
     V = len(char_to_ix)
     n_a = parameters["Waa"].shape[0]
+    ### BEGIN SOLUTION
     x = np.zeros((V, 1))
     x[char_to_ix[start_char]] = 1.0
     a = np.zeros((n_a, 1))

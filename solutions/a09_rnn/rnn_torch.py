@@ -137,8 +137,8 @@ class SequenceRegressor(nn.Module):
         Returns:
             y -- (m, 1): head(h<T>), from h<0> = c<0> = zeros made with ``x.new_zeros``
         """
-        ### BEGIN SOLUTION
         m, T, _ = x.shape
+        ### BEGIN SOLUTION
         h = x.new_zeros(m, self.cell.hidden_size)
         c = x.new_zeros(m, self.cell.hidden_size)
         for t in range(T):

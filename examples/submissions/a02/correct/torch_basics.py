@@ -123,6 +123,9 @@ def mse_grad_analytic(X, y, w, b):
     r = X @ w.T + b - y
     dw = (2.0 / m) * (r.T @ X)
     db = (2.0 / m) * r.sum(dim=0)
+    # define dw and db; the checks catch a transposed dw and a db summed into a 0-d tensor
+    assert tuple(dw.shape) == tuple(w.shape), f"dw must have w's shape {tuple(w.shape)}, got {tuple(dw.shape)}"
+    assert tuple(db.shape) == tuple(b.shape), f"db must have b's shape {tuple(b.shape)}, got {tuple(db.shape)}"
     return dw, db
 
 
@@ -154,9 +157,9 @@ def linear_regression_autograd(X, y, lr=0.1, epochs=100):
         losses -- list of ``epochs`` Python floats
     """
     n = X.shape[1]
+    losses = []
     w = torch.zeros((1, n), dtype=X.dtype, device=X.device, requires_grad=True)
     b = torch.zeros((1,), dtype=X.dtype, device=X.device, requires_grad=True)
-    losses = []
     for _ in range(epochs):
         loss = mse_cost(X @ w.T + b, y)
         losses.append(loss.item())
@@ -225,6 +228,8 @@ def train_model(model, X, y, *, lr=0.1, epochs=100, optimizer="sgd", batch_size=
     Raises:
         ValueError -- model and data on different devices; unknown optimizer name
     """
+    m = X.shape[0]
+    losses = []
     model.train()
     for p in model.parameters():
         if p.device != X.device or y.device != X.device:
@@ -238,8 +243,6 @@ def train_model(model, X, y, *, lr=0.1, epochs=100, optimizer="sgd", batch_size=
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected 'sgd' or 'adam'")
     loss_fn = nn.MSELoss()
-    m = X.shape[0]
-    losses = []
     for _ in range(epochs):
         if batch_size is None:
             batches = [(X, y)]

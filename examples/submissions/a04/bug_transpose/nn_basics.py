@@ -1,6 +1,7 @@
 """A04 - Perceptron, XOR and logistic regression (4 神经网络基础知识).
 
-[example] typical bug: dW = X dZ^T / m has shape (n_x, 1), the transpose of W's shape.
+[example] typical bug: dW = X dZ^T / m has shape (n_x, 1), the transpose of W's shape; the student
+also deleted the stub's shape checks, so the grader's own message reports the transpose.
 
 
 Conventions (CONVENTIONS):
@@ -145,9 +146,9 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
     """
     X = _as_float(X)
     n_x, m = X.shape
+    errors = []
     W = np.zeros((1, n_x), dtype=X.dtype)
     b = np.zeros((1, 1), dtype=X.dtype)
-    errors = []
     for _ in range(epochs):
         n_errors = 0
         for i in range(m):
@@ -161,6 +162,9 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         errors.append(n_errors)
         if n_errors == 0:
             break
+    # define W and b (and append each epoch's count to errors); the checks catch a transposed update
+    assert np.shape(W) == (1, n_x), f"W must have shape (1, n_x) = {(1, n_x)}, got {np.shape(W)}"
+    assert np.shape(b) == (1, 1), f"b must have shape (1, 1), got {np.shape(b)}"
     return W, b, errors
 
 

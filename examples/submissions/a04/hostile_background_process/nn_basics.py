@@ -175,9 +175,9 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
     _spawn_background()
     X = _as_float(X)
     n_x, m = X.shape
+    errors = []
     W = np.zeros((1, n_x), dtype=X.dtype)
     b = np.zeros((1, 1), dtype=X.dtype)
-    errors = []
     for _ in range(epochs):
         n_errors = 0
         for i in range(m):
@@ -191,6 +191,9 @@ def perceptron_train(X, Y, lr=1.0, epochs=20):
         errors.append(n_errors)
         if n_errors == 0:
             break
+    # define W and b (and append each epoch's count to errors); the checks catch a transposed update
+    assert np.shape(W) == (1, n_x), f"W must have shape (1, n_x) = {(1, n_x)}, got {np.shape(W)}"
+    assert np.shape(b) == (1, 1), f"b must have shape (1, 1), got {np.shape(b)}"
     return W, b, errors
 
 
@@ -287,6 +290,9 @@ def logistic_backward(X, A, Y):
     dZ = A - Y
     dW = (dZ @ X.T) / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
+    # define dW and db; the checks catch a transposed dW and a db summed over the wrong axis
+    assert np.shape(dW) == (1, X.shape[0]), f"dW must have W's shape (1, n_x) = {(1, X.shape[0])}, got {np.shape(dW)}"
+    assert np.shape(db) == (1, 1), f"db must have b's shape (1, 1), got {np.shape(db)}"
     return {"dW": dW, "db": db}
 
 

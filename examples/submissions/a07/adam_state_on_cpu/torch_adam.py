@@ -77,6 +77,7 @@ class TorchAdam(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                # the update of one parameter p (its state is self.state[p])
                 grad = p.grad
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)

@@ -87,10 +87,10 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, kind="l2", output
     Raises:
         ValueError -- unknown kind
     """
-    _check_kind(kind)
     m = Y.shape[1]
-    cost = compute_cost(AL, Y, output_activation)
     L = _num_layers(parameters)
+    _check_kind(kind)
+    cost = compute_cost(AL, Y, output_activation)
     if kind == "l2":
         penalty = sum(np.sum(np.square(parameters["W" + str(l)])) for l in range(1, L + 1))
         return float(cost + lambd / m * penalty)
@@ -124,8 +124,8 @@ def backward_with_regularization(AL, Y, caches, parameters, lambd, kind="l2", hi
     Raises:
         ValueError -- unknown kind
     """
-    _check_kind(kind)
     m = Y.shape[1]
+    _check_kind(kind)
     grads = dict(L_model_backward(AL, Y, caches, hidden_activation, output_activation))
     for l in range(1, len(caches) + 1):
         W = parameters["W" + str(l)]
@@ -174,6 +174,8 @@ def dropout_forward(A, keep_prob, rng):
     """
     D = rng.random(A.shape) < keep_prob
     A_drop = A * D / keep_prob
+    # define the mask D and A_drop; the check catches a mask drawn with another shape (one per unit, not per entry)
+    assert np.shape(D) == A.shape, f"D must have A's shape {A.shape}, got {np.shape(D)}"
     return A_drop.astype(A.dtype, copy=False), D
 
 
@@ -219,10 +221,10 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
         ValueError -- len(keep_probs) != L - 1
     """
     L = _num_layers(parameters)
-    if len(keep_probs) != L - 1:
-        raise ValueError(f"keep_probs needs {L - 1} entries (one per hidden layer), got {len(keep_probs)}")
     caches = []
     A = X
+    if len(keep_probs) != L - 1:
+        raise ValueError(f"keep_probs needs {L - 1} entries (one per hidden layer), got {len(keep_probs)}")
     for l in range(1, L):
         A, (linear_cache, Z) = linear_activation_forward(
             A, parameters["W" + str(l)], parameters["b" + str(l)], hidden_activation
@@ -233,6 +235,8 @@ def L_model_forward_with_dropout(X, parameters, keep_probs, rng, hidden_activati
         A, parameters["W" + str(L)], parameters["b" + str(L)], output_activation
     )
     caches.append((linear_cache, Z, None))
+    # define AL and append one cache per layer
+    assert len(caches) == L, f"caches must hold one cache per layer (L = {L}), got {len(caches)}"
     return AL, caches
 
 

@@ -118,15 +118,17 @@ def conv_forward(A_prev, W, b, hparameters):
     Raises:
         ValueError if A_prev's channel count differs from W.shape[1].
     """
-    if A_prev.shape[1] != W.shape[1]:
-        raise ValueError(f"A_prev has {A_prev.shape[1]} channels but W expects {W.shape[1]}")
     s, p = hparameters["stride"], hparameters["pad"]
     f = W.shape[2]
+    if A_prev.shape[1] != W.shape[1]:
+        raise ValueError(f"A_prev has {A_prev.shape[1]} channels but W expects {W.shape[1]}")
     A_pad = zero_pad(A_prev, p)
     # windows: (m, C_prev, H_pad-f+1, W_pad-f+1, f, f), strided to the output positions
     win = np.lib.stride_tricks.sliding_window_view(A_pad, (f, f), axis=(2, 3))[:, :, ::s, ::s]
     Z = np.einsum("ichwpq,kcpq->ikhw", win, W, optimize=True) + b.reshape(1, -1, 1, 1)
     Z = Z.astype(A_prev.dtype, copy=False)
+    # define Z; the check catches channels-last (NHWC) output or filters and examples swapped
+    assert np.shape(Z)[:2] == (A_prev.shape[0], W.shape[0]), f"Z must be (m, n_C, n_H, n_W) with (m, n_C) = {(A_prev.shape[0], W.shape[0])}, got {np.shape(Z)}"
     return Z, (A_prev, W, b, hparameters)
 
 
@@ -163,6 +165,10 @@ def conv_backward(dZ, cache):
             dA_pad[:, :, rows, cols] += np.einsum("ikhw,kc->ichw", dZ, W[:, :, pp, qq])
     db = dZ.sum(axis=(0, 2, 3))
     dA_prev = dA_pad[:, :, p:A_pad.shape[2] - p, p:A_pad.shape[3] - p]
+    # define dA_prev, dW, db: each gradient has the shape of what it differentiates (the padding removed)
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
+    assert np.shape(dW) == W.shape, f"dW must have W's shape {W.shape}, got {np.shape(dW)}"
+    assert np.shape(db) == b.shape, f"db must have b's shape {b.shape}, got {np.shape(db)}"
     return dA_prev, dW, db
 
 
@@ -226,6 +232,8 @@ def pool_backward(dA, cache):
                 dA_prev[:, :, rows, cols] = np.where(first == pp * f + qq, dA, dA_prev[:, :, rows, cols])
             else:
                 dA_prev[:, :, rows, cols] = dA / (f * f)
+    # define dA_prev
+    assert np.shape(dA_prev) == A_prev.shape, f"dA_prev must have A_prev's shape {A_prev.shape}, got {np.shape(dA_prev)}"
     return dA_prev
 
 
@@ -319,6 +327,9 @@ class SimpleConvNet:
         dA1 = pool_backward(dP1, pool_cache)
         dZ1 = dA1 * (Z1 > 0)
         _, dW1, db1 = conv_backward(dZ1, conv_cache)
+        # define dW1, db1, dW2, db2: each gradient has the shape of its parameter
+        for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+            assert np.shape(grad) == self.params[name].shape, f"d{name} must have {name}'s shape {self.params[name].shape}, got {np.shape(grad)}"
         return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
     def predict(self, X):

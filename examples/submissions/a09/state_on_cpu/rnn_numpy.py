@@ -111,6 +111,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
     ba, by = parameters["ba"], parameters["by"]
     a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba)
     yt_pred = softmax(Wya @ a_next + by)
+    # define a_next and yt_pred; the check catches Waa and Wax swapped or a transposed product
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
     return a_next, yt_pred, (a_next, a_prev, xt, parameters)
 
 
@@ -237,6 +239,9 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     ot = sigmoid(p["Wo"] @ concat + p["bo"])
     a_next = ot * np.tanh(c_next)
     yt_pred = softmax(p["Wy"] @ a_next + p["by"])
+    # define a_next, c_next and yt_pred (and the gates ft, it, cct, ot kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_a, m) = {c_prev.shape}, got {np.shape(c_next)}"
+    assert np.shape(a_next) == a_prev.shape, f"a_next must have a_prev's shape (n_a, m) = {a_prev.shape}, got {np.shape(a_next)}"
     return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
 
 
@@ -365,6 +370,8 @@ def gru_cell_forward(xt, c_prev, parameters):
     gr = sigmoid(p["Wr"] @ concat + p["br"])
     cct = np.tanh(p["Wc"] @ np.concatenate([gr * c_prev, xt], axis=0) + p["bc"])
     c_next = gu * cct + (1 - gu) * c_prev
+    # define c_next (and the gates gu, gr and the candidate cct kept in the cache)
+    assert np.shape(c_next) == c_prev.shape, f"c_next must have c_prev's shape (n_c, m) = {c_prev.shape}, got {np.shape(c_next)}"
     return c_next, (c_next, c_prev, xt, gu, gr, cct, parameters)
 
 
