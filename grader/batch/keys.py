@@ -19,24 +19,38 @@ from grader.grading.runner import GradeOptions, content_hash  # noqa: F401  (re-
 
 _ENGINE_HASH: str | None = None
 # What does not take part in grading one submission (editing it does not regrade): the command
-# line and whole folders — batch orchestration, reports, course tooling. Everything else under
+# line and whole folders — batch orchestration, reports, course tooling, the bridges to other
+# tools (they call `dlgrade grade`). Everything else under
 # grader/ (sandbox/, grading/, the plugin, checks, gradcheck, data) is grading code.
-_NOT_GRADING_CODE = {"cli.py", "batch", "reports", "course"}
+_NOT_GRADING_CODE = {"cli.py", "batch", "reports", "course", "integrations"}
+# ... except the modules of those folders that grading code imports (tests/test_engine_hash.py
+# fails when grading code starts importing another one).
+_ALSO_GRADING_CODE = {"course/assignment.py", "reports/figures.py"}
 
 
 def engine_hash() -> str:
     """Hash of the grading engine's code: results graded by other engine code are not reused."""
     global _ENGINE_HASH
     if _ENGINE_HASH is None:
-        h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent.parent  # the grader package
-        for p in sorted(pkg.rglob("*")):
-            if p.suffix in (".py", ".ini") and "__pycache__" not in p.parts and p.is_file() \
-                    and p.relative_to(pkg).parts[0] not in _NOT_GRADING_CODE:
-                h.update(p.relative_to(pkg).as_posix().encode())
-                h.update(p.read_bytes())
-        _ENGINE_HASH = h.hexdigest()[:16]
+        _ENGINE_HASH = engine_hash_of(Path(__file__).resolve().parent.parent)  # the grader package
     return _ENGINE_HASH
+
+
+def engine_hash_of(pkg: Path) -> str:
+    """The engine hash of the package folder `pkg`: its version and every grading-code file.
+
+    A file is grading code unless the first part of its path inside `pkg` is in
+    `_NOT_GRADING_CODE` (the folder rule) and it is not in `_ALSO_GRADING_CODE`, so a new
+    module is grading code by default.
+    """
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(pkg.rglob("*")):
+        rel = p.relative_to(pkg)
+        if p.suffix in (".py", ".ini") and "__pycache__" not in p.parts and p.is_file() \
+                and (rel.parts[0] not in _NOT_GRADING_CODE or rel.as_posix() in _ALSO_GRADING_CODE):
+            h.update(rel.as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def options_hash(options: GradeOptions) -> str:
