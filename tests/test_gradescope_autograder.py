@@ -93,3 +93,41 @@ def test_reference_stub_buggy(autograder_zip, tmp_path):
     assert 0 < docs["buggy"]["score"] < 100
     failed = [t for t in docs["buggy"]["tests"] if t["status"] == "failed"]
     assert failed and all(t["output"] for t in failed) and any("sigmoid" in t["name"] for t in failed)
+
+
+def test_setup_sh_installs_the_engine_that_run_autograder_uses(autograder_zip, tmp_path):
+    """Gradescope's whole life of the zip: setup.sh once (the wheel inside the zip, its dependencies
+    from the package index), then run_autograder with the `python3` setup.sh installed into — no
+    DLGRADE_AUTOGRADER_PYTHON, no checkout. A fresh venv first on PATH stands in for the image's
+    system Python (setup.sh's `python3 -m pip` then installs into it); apt-get is a recording shim,
+    since the image's apt is not this machine's to change."""
+    import os
+    import venv
+
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(autograder_zip) as zf:
+        zf.extractall(root / "source")
+    image_python = tmp_path / "image-python"
+    venv.EnvBuilder(with_pip=True).create(image_python)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "apt.log"}\n')
+    (shims / "apt-get").chmod(0o755)
+    env = {"PATH": f"{shims}{os.pathsep}{image_python / 'bin'}{os.pathsep}{os.environ['PATH']}",
+           "VIRTUAL_ENV": str(image_python), "PYTHONPATH": "", "DLGRADE_AUTOGRADER_ROOT": str(root),
+           "PIP_RETRIES": "0"}  # the PyTorch CPU index is unreachable here: fail over to the registry at once
+    run(["bash", root / "source" / "setup.sh"], cwd=tmp_path, env=env, timeout=900)
+    assert "python3-pip" in (tmp_path / "apt.log").read_text()
+    engine = run([image_python / "bin" / "python", "-c", "import grader; print(grader.__file__)"],
+                 cwd=tmp_path, env=env).stdout.strip()
+    assert engine.startswith(str(image_python)), engine  # the wheel's engine, not the checkout's
+
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    a = a04()
+    shutil.copy(a.solution_dir / a.submit[0], root / "submission" / a.submit[0])
+    run(["bash", root / "run_autograder"], cwd=tmp_path, env=env)
+    doc = load_json(root / "results" / "results.json")
+    jsonschema.validate(doc, RESULTS_SCHEMA)
+    assert doc["score"] == 100 and len(doc["tests"]) > 10, doc.get("output")

@@ -34,7 +34,7 @@ ROOT_ENV = "DLGRADE_AUTOGRADER_ROOT"
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once while building the autograder image (Ubuntu, as root).
 set -euo pipefail
-cd /autograder/source
+cd "${DLGRADE_AUTOGRADER_ROOT:-/autograder}/source"
 apt-get install -y -q python3-pip python3-venv >/dev/null 2>&1 || true
 # The engine from the wheel in this zip; its dependencies (numpy, pytest, click, rich, and torch
 # capped below 2.14) from the package index. The CPU index keeps pip off the CUDA builds of torch.
