@@ -89,6 +89,8 @@ def test_reference_stub_buggy(autograder_zip, tmp_path):
         assert sum(t["score"] for t in doc["tests"]) == pytest.approx(doc["score"])
         assert {t["visibility"] for t in doc["tests"]} == {"after_due_date"}  # the hidden tests' setting
         assert doc["extra_data"]["student_id"] == "s@example.edu"
+        # the run's wall time in whole seconds, rounded up: a sub-second child must not read as 0 s
+        assert isinstance(doc["execution_time"], int) and doc["execution_time"] >= 1
     assert docs["reference"]["score"] == 100 and docs["stub"]["score"] == 0
     assert 0 < docs["buggy"]["score"] < 100
     failed = [t for t in docs["buggy"]["tests"] if t["status"] == "failed"]

@@ -19,10 +19,12 @@ visibility; ``execution_time``; ``stdout_visibility``). ``$DLGRADE_AUTOGRADER_RO
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -127,7 +129,11 @@ def _student_id(root: Path) -> str:
 
 
 def run(root: Path) -> dict:
-    """Grades ``root/submission`` and writes ``root/results/results.json``; returns that document."""
+    """Grades ``root/submission`` and writes ``root/results/results.json``; returns that document.
+
+    ``execution_time`` is this run's wall time in whole seconds, rounded up (start-up, staging and
+    the sandbox included: what Gradescope's timeout counts), not the child's share alone."""
+    started = time.monotonic()
     from grader.course import assignment as assignment_mod
     from grader.grading.runner import GradeOptions
     from grader.reports.exports import gradescope_results
@@ -155,6 +161,7 @@ def run(root: Path) -> dict:
         doc = {"score": 0.0, "execution_time": 0, "visibility": "visible", "stdout_visibility": "hidden",
                "output": f"the autograder failed (not the student's fault; staff have been told): "
                          f"{type(exc).__name__}: {exc}", "tests": []}
+    doc["execution_time"] = math.ceil(time.monotonic() - started)
     tmp_path = results_path.with_suffix(".tmp")
     tmp_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp_path, results_path)

@@ -17,14 +17,6 @@ ACTS = ["relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"]
 
 # ----------------------------------------------------------------------------- helpers
 
-def _under_errstate(module, fname, args, kwargs):
-    """Probe: call module.fname with numpy overflow/invalid/divide turned into exceptions."""
-    import numpy as np
-
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return getattr(module, fname)(*args, **kwargs)
-
-
 def _dims(rng, L=None, n_x=None, n_out=None):
     """layer_dims [n_0, ..., n_L] with neighbouring sizes different and m different from all."""
     L = int(rng.integers(2, 4)) if L is None else L
