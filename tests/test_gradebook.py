@@ -117,6 +117,9 @@ def test_gradescope_results_format(tmp_path):
     assert sum(t["score"] for t in doc["tests"]) == doc["score"]
     assert [t["status"] for t in doc["tests"]] == ["passed", "failed"]
     assert "0.123456789" not in json.dumps(doc) and "1.5" in doc["tests"][1]["output"]
+    # whole seconds rounded up: a sub-second grading reads 1 s, never 0; the caller's wall time wins
+    assert exports.gradescope_results(dict(result("bob"), duration_s=0.3))["execution_time"] == 1
+    assert exports.gradescope_results(result("bob"), seconds=2.2)["execution_time"] == 3
 
 
 # ----------------------------------------------------------------------------- messages

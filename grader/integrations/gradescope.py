@@ -154,14 +154,14 @@ def run(root: Path) -> dict:
         if len(results) != 1:
             raise RuntimeError(f"expected one submission, found {len(results)}")
         result = dict(results[0], id=_student_id(root))
-        doc = gradescope_results(result, cfg.get("visibility", "after_published"))
+        doc = gradescope_results(result, cfg.get("visibility", "after_published"), seconds=time.monotonic() - started)
         if result.get("status") == "infra_error":  # never a silent 0: Gradescope shows it to staff
             doc["output"] = "infrastructure error (not the student's fault): " + str(result.get("error"))
     except Exception as exc:  # noqa: BLE001 - Gradescope needs a results file whatever happened
-        doc = {"score": 0.0, "execution_time": 0, "visibility": "visible", "stdout_visibility": "hidden",
+        doc = {"score": 0.0, "execution_time": math.ceil(time.monotonic() - started), "visibility": "visible",
+               "stdout_visibility": "hidden",
                "output": f"the autograder failed (not the student's fault; staff have been told): "
                          f"{type(exc).__name__}: {exc}", "tests": []}
-    doc["execution_time"] = math.ceil(time.monotonic() - started)
     tmp_path = results_path.with_suffix(".tmp")
     tmp_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp_path, results_path)

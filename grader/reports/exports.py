@@ -12,6 +12,7 @@ from typing import Any
 import csv
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -50,10 +51,14 @@ def to_csv(results: list[dict]) -> str:
     return buf.getvalue()
 
 
-def gradescope_results(result: dict, visibility: str = "after_published") -> dict:
+def gradescope_results(result: dict, visibility: str = "after_published", seconds: float | None = None) -> dict:
     """One submission in Gradescope's autograder format (``/autograder/results/results.json``):
     ``score``, ``execution_time``, ``output``, ``visibility`` and ``tests`` [{name, score,
-    max_score, status, output, visibility, tags}]. Messages are the student-facing ones."""
+    max_score, status, output, visibility, tags}]. Messages are the student-facing ones.
+
+    ``execution_time`` is ``seconds`` (the autograder run's wall time, when the caller has it) or
+    else the submission's ``duration_s``, in whole seconds rounded up: a sub-second grading is 1 s,
+    never 0."""
     if visibility not in GRADESCOPE_VISIBILITY:
         raise ValueError(f"visibility must be one of {', '.join(GRADESCOPE_VISIBILITY)}")
     tests = []
@@ -76,7 +81,7 @@ def gradescope_results(result: dict, visibility: str = "after_published") -> dic
         notes.append(student_message(result["error"]))
     return {
         "score": float(result.get("score", 0.0)),
-        "execution_time": int(round(result.get("duration_s", 0) or 0)),
+        "execution_time": math.ceil(seconds if seconds is not None else (result.get("duration_s") or 0)),
         "output": "\n".join(notes),
         "visibility": visibility,
         "stdout_visibility": "hidden",

@@ -100,10 +100,9 @@ def test_perceptron_cannot_learn_xor(student):
 def test_sigmoid(student):
     assert_close(student.sigmoid(np.array([[0.0, math.log(3.0)]])), np.array([[0.5, 0.75]]),
                  name="sigmoid([[0, ln 3]])", rtol=1e-12)
-    got = call_under_errstate(student, "sigmoid", np.array([[-1000.0, 0.0, 1000.0]]),
-                              what="sigmoid([[-1000, 0, 1000]]) with overflow errors on")
-    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name="sigmoid([[-1000, 0, 1000]]) with overflow errors on",
-                 rtol=0, atol=0)
+    what = "sigmoid([[-1000, 0, 1000]]) with overflow errors on"
+    got = call_under_errstate(student, "sigmoid", np.array([[-1000.0, 0.0, 1000.0]]), what=what)
+    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name=what, rtol=0, atol=0)
     got32 = student.sigmoid(np.array([1.0], dtype=np.float32))
     assert isinstance(got32, np.ndarray) and got32.dtype == np.float32, "sigmoid must keep float32 inputs float32"
 

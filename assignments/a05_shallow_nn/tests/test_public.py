@@ -87,10 +87,9 @@ def test_leaky_alpha_and_stable_sigmoid(student):
                  rtol=1e-12, atol=0)
     assert_close(student.leaky_relu_derivative(Z, alpha=0.1), np.array([[0.1, 0.1, 1.0]]),
                  name="leaky_relu_derivative(z, alpha=0.1)", rtol=1e-12, atol=0)
-    got = call_under_errstate(student, "sigmoid", np.array([[-1000.0, 0.0, 1000.0]]),
-                              what="sigmoid([[-1000, 0, 1000]]) under np.errstate(over='raise')")
-    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name="sigmoid([[-1000, 0, 1000]]) under np.errstate(over='raise')",
-                 rtol=0, atol=0)
+    what = "sigmoid([[-1000, 0, 1000]]) under np.errstate(over='raise')"
+    got = call_under_errstate(student, "sigmoid", np.array([[-1000.0, 0.0, 1000.0]]), what=what)
+    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name=what, rtol=0, atol=0)
 
 
 # ----------------------------------------------------------------------------- forward, cost

@@ -67,11 +67,10 @@ def test_softmax_known_values(student):
     Z = np.array([[0.0, 0.0], [0.0, math.log(3)]])
     assert_close(student.softmax(Z), np.array([[0.5, 0.25], [0.5, 0.75]]),
                  name="softmax([[0, 0], [0, log 3]]) (columns sum to 1)", rtol=1e-12, atol=0)
-    got = call_under_errstate(student, "softmax", np.array([[1000.0], [999.0], [-1000.0]]),
-                              what="softmax of the column [1000, 999, -1000] under np.errstate(over='raise')")
+    what = "softmax of the column [1000, 999, -1000] under np.errstate(over='raise')"
+    got = call_under_errstate(student, "softmax", np.array([[1000.0], [999.0], [-1000.0]]), what=what)
     e = math.exp(-1)
-    assert_close(got, np.array([[1 / (1 + e)], [e / (1 + e)], [0.0]]),
-                 name="softmax of the column [1000, 999, -1000] under np.errstate(over='raise')", rtol=1e-12, atol=1e-300)
+    assert_close(got, np.array([[1 / (1 + e)], [e / (1 + e)], [0.0]]), name=what, rtol=1e-12, atol=1e-300)
 
 
 @pytest.mark.points(10)

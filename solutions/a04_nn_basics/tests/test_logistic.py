@@ -61,9 +61,9 @@ def test_sigmoid_properties(student, rng):
 @pytest.mark.points(2)
 def test_sigmoid_stability(student, rng):
     z = np.array([[-1000.0, 0.0, 1000.0]])
-    got = call_under_errstate(student, "sigmoid", z, what="sigmoid([-1000, 0, 1000]) under np.errstate(over='raise')")
-    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name="sigmoid([-1000, 0, 1000]) under np.errstate(over='raise')",
-                 rtol=0, atol=0)
+    what = "sigmoid([-1000, 0, 1000]) under np.errstate(over='raise')"
+    got = call_under_errstate(student, "sigmoid", z, what=what)
+    assert_close(got, np.array([[0.0, 0.5, 1.0]]), name=what, rtol=0, atol=0)
     zr = np.concatenate([rng.uniform(-800, -100, 4), rng.uniform(100, 800, 4)]).reshape(2, 4)
     got = call_under_errstate(student, "sigmoid", zr, what="sigmoid of large |z| under np.errstate(over='raise')")
     assert isinstance(got, np.ndarray) and got.shape == zr.shape and np.all(np.isfinite(got)), (
@@ -126,11 +126,9 @@ def test_bce_cost_from_logits_matches_reference(student, ref, rng):
 @pytest.mark.points(2)
 def test_bce_from_logits_stability(student):
     for z, y, expected in [(1000.0, 0.0, 1000.0), (-1000.0, 1.0, 1000.0), (1000.0, 1.0, 0.0)]:
-        got = call_under_errstate(student, "bce_cost_from_logits", np.array([[z]]), np.array([[y]]),
-                                  what=f"bce_cost_from_logits(Z=[[{z:g}]], Y=[[{y:g}]]) under np.errstate(over='raise')")
-        assert_close(got, expected,
-                     name=f"bce_cost_from_logits(Z=[[{z:g}]], Y=[[{y:g}]]) under np.errstate(over='raise')",
-                     rtol=1e-12, atol=1e-12)
+        what = f"bce_cost_from_logits(Z=[[{z:g}]], Y=[[{y:g}]]) under np.errstate(over='raise')"
+        got = call_under_errstate(student, "bce_cost_from_logits", np.array([[z]]), np.array([[y]]), what=what)
+        assert_close(got, expected, name=what, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.points(1)
